@@ -1,0 +1,27 @@
+"""The Celery app. Tasks live in each app's tasks.py; the beat schedule is here, in code."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("medlemsportal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "purge-expired-members": {
+        "task": "privacy.purge_expired_members",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "deliver-disclosures-sweep": {
+        "task": "privacy.deliver_disclosures",
+        "schedule": 60.0,
+    },
+    "membership-snapshot": {
+        "task": "members.take_membership_snapshot",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}

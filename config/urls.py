@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("min-side/", include("members.urls")),
+    path("medlemsregister/", include("members.staff_urls")),
+    path("statistikk/", include("members.stats_urls")),
+    path("klubbkontoret/", include("clubs.urls")),
+    path("", include("privacy.urls")),
+]
+
+admin.site.site_header = "Medlemsportal"
+admin.site.site_title = "Medlemsportal"
+admin.site.index_title = "Administrasjon"
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
