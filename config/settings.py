@@ -237,6 +237,8 @@ PARTNERS = {
     if key.startswith("PARTNER_") and key.endswith("_URL")
 }
 DISCLOSURE_MAX_ATTEMPTS = env.int("DISCLOSURE_MAX_ATTEMPTS", default=8)
+# First retry of a failed delivery after about this many seconds, doubling each time.
+DISCLOSURE_BACKOFF_SECONDS = env.float("DISCLOSURE_BACKOFF_SECONDS", default=30.0)
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 ADMINS = [("Drift", a) for a in env.list("ADMIN_EMAILS", default=[])]
