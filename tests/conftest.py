@@ -53,3 +53,95 @@ def _eager_celery():
 def _media_and_mail(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# The named users of STYLE.md. Officers and staff have MFA set up, as the middleware
+# demands; `member` is an ordinary member with a login and no grants.
+@pytest.fixture
+def branch(db):
+    from tests.factories import BranchFactory
+
+    return BranchFactory(number=1, name="Avdeling Vest")
+
+
+@pytest.fixture
+def club(branch):
+    from tests.factories import ClubFactory
+
+    return ClubFactory(name="Klubb Raffineriet", branch=branch)
+
+
+@pytest.fixture
+def other_club(db):
+    from tests.factories import ClubFactory
+
+    return ClubFactory(name="Klubb Verftet")
+
+
+@pytest.fixture
+def member(club):
+    """A user who is a member of `club` (the Member is `member.member`)."""
+    from tests.factories import MemberFactory, UserFactory
+
+    user = UserFactory(email="medlem@example.org")
+    MemberFactory(club=club, user=user, email="medlem@example.org")
+    return user
+
+
+@pytest.fixture
+def club_officer(club):
+    from clubs.models import AccessLevel
+    from tests.factories import AccessGrantFactory, UserFactory
+
+    user = UserFactory(email="klubb@example.org", mfa=True)
+    AccessGrantFactory(user=user, level=AccessLevel.CLUB, club=club)
+    return user
+
+
+@pytest.fixture
+def other_club_officer(other_club):
+    from clubs.models import AccessLevel
+    from tests.factories import AccessGrantFactory, UserFactory
+
+    user = UserFactory(email="annenklubb@example.org", mfa=True)
+    AccessGrantFactory(user=user, level=AccessLevel.CLUB, club=other_club)
+    return user
+
+
+@pytest.fixture
+def branch_officer(branch):
+    from clubs.models import AccessLevel
+    from tests.factories import AccessGrantFactory, UserFactory
+
+    user = UserFactory(email="avdeling@example.org", mfa=True)
+    AccessGrantFactory(user=user, level=AccessLevel.BRANCH, branch=branch, club=None)
+    return user
+
+
+@pytest.fixture
+def central_staff(db):
+    from clubs.models import AccessLevel
+    from tests.factories import AccessGrantFactory, UserFactory
+
+    user = UserFactory(email="sentral@example.org", mfa=True)
+    AccessGrantFactory(user=user, level=AccessLevel.CENTRAL, club=None, branch=None)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="admin@example.org", mfa=True, is_staff=True, is_superuser=True)
+    return user
+
+
+@pytest.fixture
+def client_for(client):
+    """Return a function that logs `user` in on the test client and returns it."""
+
+    def login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return login

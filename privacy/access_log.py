@@ -1,0 +1,34 @@
+"""Writing the access log: who read which member's data, when, and through which view."""
+
+from .models import AccessAction, AccessLog
+
+
+def describe_role(user) -> str:
+    """Return a short description of the user's role for the log (e.g. 'Klubb: X')."""
+    from clubs.models import AccessGrant
+
+    grants = list(
+        AccessGrant.objects.active().filter(user=user).select_related("club", "branch")[:3]
+    )
+    if not grants:
+        return "Administrator" if user.is_superuser else ""
+    parts = []
+    for grant in grants:
+        scope = grant.club or grant.branch
+        parts.append(f"{grant.get_level_display()}{': ' + str(scope) if scope else ''}")
+    return "; ".join(parts)[:100]
+
+
+def log_access(*, user, action: str, member=None, view: str = "", detail: dict | None = None):
+    """Append one row to the access log; returns it. `detail` must hold no national id."""
+    return AccessLog.objects.create(
+        user=user,
+        member=member,
+        action=action,
+        view=view[:100],
+        role=describe_role(user),
+        detail=detail or {},
+    )
+
+
+__all__ = ["AccessAction", "log_access", "describe_role"]
