@@ -599,19 +599,30 @@ class PendingEmailChange(models.Model):
 
 
 class MembershipSnapshot(models.Model):
-    """Nightly counts for statistics, so trends stay right after erasures. No person."""
+    """Nightly counts for statistics, so trends stay right after erasures. No person.
+
+    One row per day, branch, type, status and resignation reason (empty for members
+    who have not resigned). `count` is how many members are in that group at the end of
+    `taken_on`; `joined`, `recruited` and `resigned` count the group's members who
+    joined (were recruited, resigned) in the calendar month of `taken_on`, up to and
+    including that day, so the month's last snapshot holds the whole month."""
 
     taken_on = models.DateField(db_index=True)
     branch = models.ForeignKey("clubs.Branch", on_delete=models.CASCADE, related_name="+")
     membership_type = models.CharField(max_length=20, choices=MembershipType.choices)
     status = models.CharField(max_length=20, choices=MemberStatus.choices)
+    resignation_reason = models.CharField(
+        max_length=20, choices=ResignationReason.choices, blank=True, default=""
+    )
     count = models.PositiveIntegerField()
     joined = models.PositiveIntegerField(default=0)
+    recruited = models.PositiveIntegerField(default=0)
     resigned = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["taken_on", "branch", "membership_type", "status"], name="one_snapshot_row"
+                fields=["taken_on", "branch", "membership_type", "status", "resignation_reason"],
+                name="one_snapshot_row_per_reason",
             )
         ]
