@@ -1,0 +1,699 @@
+"""Django admin for the register. Member writes go through members.services (the form's
+save and every action), national ids are masked everywhere but the input field, and
+exact national-id search goes through the keyed hash.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from clubs.models import Position
+
+from . import services
+from .crypto import keyed_hash
+from .models import (
+    Benefit,
+    BenefitEnrolment,
+    BenefitReservation,
+    DuesRate,
+    Member,
+    MembershipType,
+    Order,
+    Payment,
+    PreviousMembership,
+    Product,
+    ResignationReason,
+    TaxDeductionCap,
+    Union,
+)
+from .validators import (
+    mask_bank_account,
+    mask_national_id,
+    normalize_bank_account,
+    normalize_national_id,
+    normalize_phone,
+    validate_bank_account,
+    validate_national_id,
+)
+
+# A search term that is a whole national id (spaces and dots allowed) …
+NATIONAL_ID_TERM = re.compile(r"^[\d\s.]{11,15}$")
+# … is swapped for its keyed hash in the URL, so the number is not kept in browser
+# history, proxies or server logs beyond the first request.
+HASH_TERM = re.compile(r"^fnr:([0-9a-f]{64})$")
+
+
+def national_id_term(term: str) -> str | None:
+    """Return the digits if the search term is a whole national id, else None."""
+    if NATIONAL_ID_TERM.match(term or ""):
+        digits = normalize_national_id(term)
+        if len(digits) == 11:
+            return digits
+    return None
+
+
+class MemberAdminForm(forms.ModelForm):
+    """National id and bank account are write-only inputs: set through the model's
+    setters (hash, birth date, validation), never shown in full."""
+
+    national_id_input = forms.CharField(
+        label=_("Fødselsnummer eller D-nummer"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    bank_account_input = forms.CharField(
+        label=_("Kontonummer"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    clear_bank_account = forms.BooleanField(label=_("Fjern kontonummeret"), required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "first_name",
+            "last_name",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "phone",
+            "email",
+            "membership_type",
+            "joined_lo_on",
+            "joined_union_on",
+            "joined_branch_on",
+            "branch",
+            "club",
+            "employer",
+            "recruited_by",
+            "allow_email",
+            "allow_sms",
+            "newsletter",
+            "magazine",
+            "surveys",
+            "benefits_marketing_reserved",
+            "user",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        adding = self.instance.pk is None
+        self.fields["national_id_input"].required = adding
+        if not adding:
+            self.fields["national_id_input"].help_text = _(
+                "Nå: %(masked)s. La feltet stå tomt for å beholde det."
+            ) % {"masked": self.instance.national_id_masked}
+            current = self.instance.bank_account_masked or _("ikke registrert")
+            self.fields["bank_account_input"].help_text = _(
+                "Nå: %(masked)s. La feltet stå tomt for å beholde det."
+            ) % {"masked": current}
+
+    def clean_national_id_input(self) -> str:
+        value = normalize_national_id(self.cleaned_data.get("national_id_input", ""))
+        if not value:
+            return ""
+        validate_national_id(value)
+        if Member.objects.by_national_id(value).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("Det finnes allerede et medlem med dette fødselsnummeret."))
+        return value
+
+    def clean_bank_account_input(self) -> str:
+        value = normalize_bank_account(self.cleaned_data.get("bank_account_input", ""))
+        if value:
+            validate_bank_account(value)
+        return value
+
+    def clean_phone(self) -> str:
+        return normalize_phone((self.cleaned_data.get("phone") or "").strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        club, branch = cleaned.get("club"), cleaned.get("branch")
+        if club and branch and club.branch_id != branch.pk:
+            self.add_error("club", _("Klubben hører til en annen avdeling enn medlemmet."))
+        if cleaned.get("clear_bank_account") and cleaned.get("bank_account_input"):
+            self.add_error(
+                "clear_bank_account",
+                _("Skriv inn et nytt kontonummer eller fjern det, ikke begge."),
+            )
+        return cleaned
+
+    def service_data(self) -> dict:
+        """The changed fields, as `member_update_profile` takes them."""
+        data = {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in services.PROFILE_FIELDS
+        }
+        if self.cleaned_data.get("national_id_input"):
+            data["national_id"] = self.cleaned_data["national_id_input"]
+        if self.cleaned_data.get("bank_account_input"):
+            data["bank_account"] = self.cleaned_data["bank_account_input"]
+        elif self.cleaned_data.get("clear_bank_account"):
+            data["bank_account"] = ""
+        return data
+
+
+class MaskingHistoryHelper(HistoricalRecordContextHelper):
+    """Shows changes of national id and bank account masked in the history view."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "national_id":
+            return mask_national_id(value)
+        if change.field == "bank_account":
+            return mask_bank_account(value)
+        return super().prepare_delta_change_value(change, value)
+
+
+# Action forms: what an admin action asks for on its confirmation page.
+class DateForm(forms.Form):
+    on = forms.DateField(label=_("Dato"), initial=timezone.localdate)
+
+
+class ResignForm(DateForm):
+    reason = forms.ChoiceField(label=_("Årsak"), choices=ResignationReason.choices)
+    union = forms.ModelChoiceField(
+        label=_("Overført til forbund"),
+        queryset=Union.objects.filter(active=True),
+        required=False,
+        help_text=_("Bare ved overføring til et annet forbund."),
+    )
+
+
+class ChangeTypeForm(forms.Form):
+    membership_type = forms.ChoiceField(
+        label=_("Ny medlemskapstype"), choices=MembershipType.choices
+    )
+
+
+class TransferForm(DateForm):
+    branch = forms.ModelChoiceField(label=_("Avdeling"), queryset=None)
+    club = forms.ModelChoiceField(label=_("Klubb"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from clubs.models import Branch, Club
+
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = Branch.objects.all()
+        self.fields["club"].queryset = Club.objects.select_related("branch")
+
+    def clean(self):
+        cleaned = super().clean()
+        club, branch = cleaned.get("club"), cleaned.get("branch")
+        if club and branch and club.branch_id != branch.pk:
+            self.add_error("club", _("Klubben hører til en annen avdeling."))
+        return cleaned
+
+
+class PositionInline(admin.TabularInline):
+    model = Position
+    fk_name = "member"
+    fields = ("title", "club", "branch", "started_on", "ended_on")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("tillitsverv (endres under Tillitsverv)")
+
+    def has_add_permission(self, request, obj=None):
+        # Positions start and end through the services (Tillitsverv in the admin).
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("club", "branch")
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    fields = ("period", "kind", "amount_ore", "paid_on", "source", "kid")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ("-period",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PreviousMembershipInline(admin.TabularInline):
+    model = PreviousMembership
+    fields = ("union", "from_date", "to_date")
+    autocomplete_fields = ("union",)
+    extra = 0
+
+
+class BenefitEnrolmentInline(admin.TabularInline):
+    model = BenefitEnrolment
+    fields = ("benefit", "enrolled_on", "ended_on")
+    autocomplete_fields = ("benefit",)
+    extra = 0
+
+
+class BenefitReservationInline(admin.TabularInline):
+    model = BenefitReservation
+    fields = ("benefit", "reserved_on", "note")
+    autocomplete_fields = ("benefit",)
+    extra = 0
+
+
+class OrderInline(admin.TabularInline):
+    model = Order
+    fields = ("product", "status", "ordered_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    form = MemberAdminForm
+    list_display = (
+        "member_number",
+        "last_name",
+        "first_name",
+        "masked_national_id",
+        "status",
+        "membership_type",
+        "branch",
+        "club",
+    )
+    list_display_links = ("member_number", "last_name")
+    list_select_related = ("branch", "club")
+    list_filter = ("status", "membership_type", "branch", "club", "resignation_reason")
+    list_per_page = 50
+    show_full_result_count = False
+    # get_search_results decides how to search; search_fields only turns the box on.
+    search_fields = ("last_name",)
+    search_help_text = _(
+        "Søk på navn, medlemsnummer, e-post, telefon eller fullt fødselsnummer/D-nummer."
+    )
+    autocomplete_fields = ("branch", "club", "employer", "recruited_by", "user")
+    readonly_fields = (
+        "member_number",
+        "kid",
+        "masked_national_id",
+        "birth_date",
+        "masked_bank_account",
+        "status",
+        "resigned_on",
+        "resignation_reason",
+        "resignation_union",
+        "recruits_list",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("member_number", "kid"),
+                    ("first_name", "last_name"),
+                    ("masked_national_id", "birth_date"),
+                    "national_id_input",
+                )
+            },
+        ),
+        (
+            _("Kontakt"),
+            {"fields": ("street", ("postal_code", "city"), "country", "phone", "email")},
+        ),
+        (
+            _("Medlemskap"),
+            {
+                "fields": (
+                    ("membership_type", "status"),
+                    ("joined_lo_on", "joined_union_on", "joined_branch_on"),
+                    ("branch", "club"),
+                    "employer",
+                    "recruited_by",
+                    "recruits_list",
+                    ("resigned_on", "resignation_reason", "resignation_union"),
+                )
+            },
+        ),
+        (
+            _("Betaling"),
+            {"fields": ("masked_bank_account", "bank_account_input", "clear_bank_account")},
+        ),
+        (
+            _("Kommunikasjon"),
+            {
+                "fields": (
+                    ("allow_email", "allow_sms"),
+                    ("newsletter", "magazine", "surveys"),
+                    "benefits_marketing_reserved",
+                )
+            },
+        ),
+        (_("Innlogging"), {"fields": ("user", ("created_at", "updated_at"))}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {"fields": (("first_name", "last_name"), "national_id_input")},
+        ),
+        (
+            _("Kontakt"),
+            {"fields": ("street", ("postal_code", "city"), "country", "phone", "email")},
+        ),
+        (
+            _("Medlemskap"),
+            {
+                "fields": (
+                    "membership_type",
+                    ("joined_lo_on", "joined_union_on", "joined_branch_on"),
+                    ("branch", "club"),
+                    "employer",
+                    "recruited_by",
+                )
+            },
+        ),
+        (_("Betaling"), {"fields": ("bank_account_input",)}),
+    )
+    inlines = (
+        PositionInline,
+        PreviousMembershipInline,
+        BenefitEnrolmentInline,
+        BenefitReservationInline,
+        PaymentInline,
+        OrderInline,
+    )
+    actions = (
+        "resign_members",
+        "strike_off_members",
+        "record_death",
+        "rejoin_members",
+        "change_type",
+        "transfer_members",
+    )
+
+    # --- display -----------------------------------------------------------------
+
+    @admin.display(description=_("fødselsnummer"))
+    def masked_national_id(self, obj: Member) -> str:
+        return obj.national_id_masked
+
+    @admin.display(description=_("kontonummer"))
+    def masked_bank_account(self, obj: Member) -> str:
+        return obj.bank_account_masked or "–"
+
+    @admin.display(description=_("KID"))
+    def kid(self, obj: Member) -> str:
+        return obj.kid if obj.member_number else "–"
+
+    @admin.display(description=_("har vervet"))
+    def recruits_list(self, obj: Member) -> str:
+        recruits = list(obj.recruits.only("first_name", "last_name", "member_number")[:20])
+        return ", ".join(str(r) for r in recruits) or "–"
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_inlines(self, request, obj):
+        return () if obj is None else self.inlines
+
+    # --- search ------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        digits = national_id_term(request.GET.get("q", ""))
+        if digits:
+            params = request.GET.copy()
+            params["q"] = f"fnr:{keyed_hash(digits)}"
+            return HttpResponseRedirect(f"{request.path}?{urlencode(list(params.items()))}")
+        return super().changelist_view(request, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        hashed = HASH_TERM.match(term)
+        if hashed:
+            return queryset.filter(national_id_hash=hashed.group(1)), False
+        digits = national_id_term(term)
+        if digits:
+            return queryset.filter(national_id_hash=keyed_hash(digits)), False
+        return queryset.search(term), False
+
+    # --- reads are logged ----------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and object_id:
+            member = Member.objects.filter(pk=object_id).only("pk").first()
+            if member is not None:
+                from privacy.access_log import AccessAction, log_access
+
+                log_access(
+                    user=request.user,
+                    action=AccessAction.VIEW_MEMBER,
+                    member=member,
+                    view="admin:members_member_change",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- writes go through the services --------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            data = form.service_data()
+            data.pop("national_id", None)
+            for required in ("first_name", "last_name", "branch", "joined_union_on"):
+                data.pop(required, None)
+            created = services.member_create(
+                by=request.user,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                national_id=form.cleaned_data["national_id_input"],
+                branch=form.cleaned_data["branch"],
+                joined_union_on=form.cleaned_data["joined_union_on"],
+                **data,
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            obj._state.adding = False
+            return
+        # The form has already written its values onto `obj`; the service compares
+        # against the stored row so it sees (and records) the real change.
+        stored = Member.objects.get(pk=obj.pk)
+        services.member_update_profile(member=stored, by=request.user, data=form.service_data())
+        obj.refresh_from_db()
+
+    def has_delete_permission(self, request, obj=None):
+        # Members are removed by the erasure job (privacy), which keeps the evidence the
+        # law asks for; a plain delete would not.
+        return False
+
+    # --- history -----------------------------------------------------------------
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskingHistoryHelper(self.model, historical_record)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- actions with a confirmation page ---------------------------------------------
+
+    def _confirm_and_run(self, request, queryset, *, form_class, title, run):
+        """Show `form_class` with the chosen members; on submit run `run(member, data)`
+        for each (one transaction each) and report what succeeded and what did not."""
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                done, failed = 0, []
+                for member in queryset.select_related("club", "branch"):
+                    try:
+                        run(member, form.cleaned_data)
+                        done += 1
+                    except ValidationError as error:
+                        failed.append(f"{member}: {' '.join(error.messages)}")
+                if done:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(n)d medlem er oppdatert.", "%(n)d medlemmer er oppdatert.", done
+                        )
+                        % {"n": done},
+                        messages.SUCCESS,
+                    )
+                for line in failed:
+                    self.message_user(request, line, messages.ERROR)
+                return None
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "members": queryset.select_related(None).only(
+                "first_name", "last_name", "member_number"
+            )[:200],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action": request.POST.get("action", ""),
+        }
+        return TemplateResponse(request, "admin/members/member/action_confirm.html", context)
+
+    @admin.action(description=_("Meld ut valgte medlemmer"), permissions=["change"])
+    def resign_members(self, request, queryset):
+        return self._confirm_and_run(
+            request,
+            queryset,
+            form_class=ResignForm,
+            title=_("Meld ut medlemmer"),
+            run=lambda m, d: services.member_resign(
+                member=m, by=request.user, on=d["on"], reason=d["reason"], union=d["union"]
+            ),
+        )
+
+    @admin.action(
+        description=_("Stryk valgte medlemmer for manglende betaling"), permissions=["change"]
+    )
+    def strike_off_members(self, request, queryset):
+        return self._confirm_and_run(
+            request,
+            queryset,
+            form_class=DateForm,
+            title=_("Stryk medlemmer for manglende betaling"),
+            run=lambda m, d: services.member_strike_off(member=m, by=request.user, on=d["on"]),
+        )
+
+    @admin.action(description=_("Registrer dødsfall"), permissions=["change"])
+    def record_death(self, request, queryset):
+        return self._confirm_and_run(
+            request,
+            queryset,
+            form_class=DateForm,
+            title=_("Registrer dødsfall"),
+            run=lambda m, d: services.member_record_death(member=m, by=request.user, on=d["on"]),
+        )
+
+    @admin.action(description=_("Meld inn igjen valgte medlemmer"), permissions=["change"])
+    def rejoin_members(self, request, queryset):
+        return self._confirm_and_run(
+            request,
+            queryset,
+            form_class=DateForm,
+            title=_("Meld inn igjen"),
+            run=lambda m, d: services.member_rejoin(member=m, by=request.user, on=d["on"]),
+        )
+
+    @admin.action(description=_("Endre medlemskapstype"), permissions=["change"])
+    def change_type(self, request, queryset):
+        return self._confirm_and_run(
+            request,
+            queryset,
+            form_class=ChangeTypeForm,
+            title=_("Endre medlemskapstype"),
+            run=lambda m, d: services.member_change_type(
+                member=m, by=request.user, membership_type=d["membership_type"]
+            ),
+        )
+
+    @admin.action(description=_("Flytt til annen avdeling eller klubb"), permissions=["change"])
+    def transfer_members(self, request, queryset):
+        return self._confirm_and_run(
+            request,
+            queryset,
+            form_class=TransferForm,
+            title=_("Flytt medlemmer"),
+            run=lambda m, d: services.member_transfer(
+                member=m, by=request.user, branch=d["branch"], club=d["club"], on=d["on"]
+            ),
+        )
+
+
+@admin.register(Union)
+class UnionAdmin(admin.ModelAdmin):
+    list_display = ("name", "in_lo", "active")
+    list_filter = ("in_lo", "active")
+    search_fields = ("name",)
+
+
+@admin.register(Benefit)
+class BenefitAdmin(admin.ModelAdmin):
+    list_display = ("name", "provider", "active")
+    list_filter = ("active",)
+    search_fields = ("name", "provider")
+
+
+@admin.register(Payment)
+class PaymentAdmin(SimpleHistoryAdmin):
+    list_display = ("paid_on", "period", "member", "kind", "amount_kr", "source", "kid")
+    list_select_related = ("member",)
+    list_filter = ("kind", "source", "period")
+    search_fields = ("=kid", "=reference", "=member__member_number")
+    autocomplete_fields = ("member",)
+    show_full_result_count = False
+    list_per_page = 50
+
+    @admin.display(description=_("beløp (kr)"), ordering="amount_ore")
+    def amount_kr(self, obj: Payment) -> str:
+        return f"{obj.amount_ore / 100:,.2f}".replace(",", " ").replace(".", ",")
+
+
+@admin.register(DuesRate)
+class DuesRateAdmin(admin.ModelAdmin):
+    list_display = (
+        "year",
+        "membership_type",
+        "percent",
+        "monthly_cap_ore",
+        "legal_aid_ore",
+        "flat_monthly_ore",
+    )
+    list_filter = ("year", "membership_type")
+
+
+@admin.register(TaxDeductionCap)
+class TaxDeductionCapAdmin(admin.ModelAdmin):
+    list_display = ("year", "amount_ore")
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "partner", "price_ore", "price_period", "active")
+    list_select_related = ("partner",)
+    list_filter = ("kind", "active", "partner")
+    search_fields = ("name",)
+    autocomplete_fields = ("partner",)
+
+
+@admin.register(Order)
+class OrderAdmin(SimpleHistoryAdmin):
+    list_display = ("ordered_at", "member", "product", "status")
+    list_select_related = ("member", "product")
+    list_filter = ("status", "product")
+    search_fields = ("=member__member_number", "member__last_name")
+    autocomplete_fields = ("member", "product")
