@@ -618,6 +618,8 @@ class MembershipSnapshot(models.Model):
     joined = models.PositiveIntegerField(default=0)
     recruited = models.PositiveIntegerField(default=0)
     resigned = models.PositiveIntegerField(default=0)
+    # Active members with no dues payment paid in the three months up to `taken_on`.
+    arrears = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -626,3 +628,21 @@ class MembershipSnapshot(models.Model):
                 name="one_snapshot_row_per_reason",
             )
         ]
+
+
+class DuesSnapshot(models.Model):
+    """Dues paid per period month, branch and membership type, summed nightly so the
+    dashboard need not add up millions of payments on every view. Payments of erased
+    members have no branch and stay in the union total (branch empty). No person."""
+
+    period = models.DateField()
+    branch = models.ForeignKey(
+        "clubs.Branch", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    membership_type = models.CharField(max_length=20, choices=MembershipType.choices, blank=True)
+    paid_ore = models.BigIntegerField(default=0)
+    payments = models.PositiveIntegerField(default=0)
+    computed_on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["period", "branch"], name="dues_snapshot_period_idx")]
