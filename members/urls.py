@@ -1,4 +1,29 @@
-from django.urls import path  # noqa: F401
+"""Min side (/min-side/): the member's own pages."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "minside"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("profil/", views.profile, name="profile"),
+    path("profil/retting/", views.rectification, name="rectification"),
+    path("e-post/bekreft/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("kommunikasjon/", views.preferences, name="preferences"),
+    path("forsikringer/", views.products, name="products"),
+    path("forsikringer/<int:product_id>/bestill/", views.order_create, name="order_create"),
+    path("bestillinger/<int:order_id>/kanseller/", views.order_cancel, name="order_cancel"),
+    path("innbetalinger/", views.payments, name="payments"),
+    path(
+        "innbetalinger/<int:year>/arsoppgave.pdf",
+        views.annual_statement_pdf,
+        name="annual_statement",
+    ),
+    path("mine-data/", views.my_data, name="my_data"),
+    path("mine-data/mine-data.json", views.my_data_json, name="my_data_json"),
+    path("mine-data/innsynsrapport.pdf", views.access_report_pdf, name="access_report"),
+    path("utmelding/", views.resign, name="resign"),
+    path("sletting/", views.erasure, name="erasure"),
+    path("aktiver/<str:token>/", views.invitation, name="invitation"),
+]
