@@ -1,7 +1,15 @@
 """Yes/no questions about access. Which members a user sees is decided only by
 `Member.objects.visible_to(user)`; these helpers answer what the user may open."""
 
+import time
 from dataclasses import dataclass, field
+from functools import wraps
+
+from allauth.account import app_settings as account_settings
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core.exceptions import ReauthenticationRequired
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from .models import AccessGrant, AccessLevel
 
@@ -62,3 +70,52 @@ def is_officer(user) -> bool:
 def needs_mfa(user) -> bool:
     """Officers and staff must use MFA; members need not."""
     return scope_for(user).any or getattr(user, "is_staff", False)
+
+
+def can_use_klubbkontoret(user) -> bool:
+    """Klubbkontoret is for officers with a branch or club grant. Central staff work in
+    the register instead, where they see every member with all data."""
+    return scope_for(user).is_officer
+
+
+def officer_required(view):
+    """Open the view only for officers; anyone else logged in gets 403 (the section
+    exists, it is just not theirs). Anonymous users never get here: login is required."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_use_klubbkontoret(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def central_staff_required(view):
+    """Open the view only for central staff; for everyone else the page does not exist
+    (404), so the staff register does not even reveal its own shape."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_central_staff(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def recently_authenticated(request) -> bool:
+    """Has the user logged in or re-authenticated (password, TOTP or passkey) within
+    ACCOUNT_REAUTHENTICATION_TIMEOUT? Revealing a national id demands it."""
+    records = get_authentication_records(request, request.user)
+    if not records:
+        return False
+    newest = max(record.get("at", 0) for record in records)
+    return time.time() - newest < account_settings.REAUTHENTICATION_TIMEOUT
+
+
+def require_recent_authentication(request) -> None:
+    """Raise allauth's ReauthenticationRequired unless the login is fresh. allauth's
+    middleware then asks for the password (or MFA) and replays the original POST."""
+    if not recently_authenticated(request):
+        raise ReauthenticationRequired

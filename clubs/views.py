@@ -1,0 +1,386 @@
+"""Klubbkontoret: the officer's view of their own members, with only the officer fields.
+
+Every member query starts from `Member.objects.visible_to(user)` and ends in a
+`.values()` projection of OFFICER_FIELDS, so a national id or bank account is never
+even loaded from the database here. Access-grant management for central staff lives
+at the end (routed under /medlemsregister/).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from members.documents import render_pdf
+from members.models import (
+    OFFICER_FIELDS,
+    BenefitReservation,
+    Member,
+    MembershipType,
+    MemberStatus,
+    ResignationReason,
+)
+from privacy.access_log import AccessAction, log_access
+
+from .forms import GrantEndForm, GrantForm, RosterFilterForm, visible_clubs
+from .models import AccessGrant, Position
+from .permissions import central_staff_required, officer_required
+from .services import grant_create, grant_end
+
+STATUS_LABELS = dict(MemberStatus.choices)
+TYPE_LABELS = dict(MembershipType.choices)
+REASON_LABELS = dict(ResignationReason.choices)
+# The card adds the names of the member's club and branch to the officer projection.
+CARD_FIELDS = (*OFFICER_FIELDS, "club__name", "branch__name", "branch__number")
+LIST_PAGE_SIZE = 50
+
+# Columns of the CSV and PDF exports: only officer fields (DESIGN.md "Who sees what").
+EXPORT_COLUMNS = (
+    ("member_number", gettext_lazy("Medlemsnummer")),
+    ("last_name", gettext_lazy("Etternavn")),
+    ("first_name", gettext_lazy("Fornavn")),
+    ("birth_date", gettext_lazy("Fødselsdato")),
+    ("street", gettext_lazy("Adresse")),
+    ("postal_code", gettext_lazy("Postnummer")),
+    ("city", gettext_lazy("Poststed")),
+    ("phone", gettext_lazy("Telefon")),
+    ("email", gettext_lazy("E-post")),
+    ("membership_type", gettext_lazy("Medlemskapstype")),
+    ("status", gettext_lazy("Status")),
+    ("club", gettext_lazy("Klubb")),
+    ("joined_union_on", gettext_lazy("Innmeldt i forbundet")),
+    ("resigned_on", gettext_lazy("Utmeldt")),
+    ("resignation_reason", gettext_lazy("Utmeldingsårsak")),
+)
+
+
+def _label_rows(rows, club_names: dict[int, str], positions: dict[int, list[str]] | None = None):
+    """Add display labels to projected member dicts (status, type, club, positions)."""
+    for row in rows:
+        row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
+        row["type_label"] = TYPE_LABELS.get(row["membership_type"], row["membership_type"])
+        row["reason_label"] = REASON_LABELS.get(row["resignation_reason"], "")
+        row["club_name"] = club_names.get(row["club_id"], "")
+        if positions is not None:
+            row["positions"] = positions.get(row["id"], [])
+    return rows
+
+
+def _current_titles(member_ids) -> dict[int, list[str]]:
+    """The current position titles of some members, in one query."""
+    titles: dict[int, list[str]] = {}
+    for position in (
+        Position.objects.current().filter(member_id__in=member_ids).only("member_id", "title")
+    ):
+        titles.setdefault(position.member_id, []).append(position.get_title_display())
+    return titles
+
+
+def _roster_form(request):
+    clubs = list(visible_clubs(request.user).only("id", "name"))
+    data = request.GET.copy()
+    # Active members by default; an explicit empty status ("Alle") shows everyone.
+    data.setdefault("status", MemberStatus.ACTIVE)
+    form = RosterFilterForm(data, clubs=clubs)
+    form.is_valid()
+    return form, {club.pk: club.name for club in clubs}
+
+
+FILTER_KEYS = ("q", "status", "membership_type", "club", "has_position", "sort", "per_page")
+
+
+def _querystring(form, **overrides) -> str:
+    """The query string for the current (valid) filters, e.g. for sort and page links."""
+    params = {name: form.value(name) for name in FILTER_KEYS}
+    params.update(overrides)
+    # An empty status means "all" and must stay in the link, or the default applies.
+    return urlencode({k: v for k, v in params.items() if v not in (None, "") or k == "status"})
+
+
+@require_GET
+@officer_required
+def roster(request):
+    """The roster with search, filters, sorting and pagination. An htmx request for
+    the results region gets only the `_roster_table.html` fragment."""
+    form, club_names = _roster_form(request)
+    queryset = form.filter(Member.objects.visible_to(request.user)).roster()
+    paginator = Paginator(queryset, form.page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    _label_rows(rows, club_names, _current_titles([row["id"] for row in rows]))
+    sort = form.sort_key
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "sort": sort,
+        "sort_links": {
+            key: "?" + _querystring(form, sort=("-" + key if sort == key else key))
+            for key in ("name", "number", "birth", "joined", "status")
+        },
+        "page_query": _querystring(form),
+        "show_club": len(club_names) > 1,
+    }
+    fragment = (
+        request.htmx
+        and request.htmx.target == "roster-results"
+        and not request.htmx.history_restore_request
+    )
+    context["is_fragment"] = bool(fragment)
+    template = "clubs/_roster_table.html" if fragment else "clubs/roster.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+@require_GET
+@officer_required
+def member_card(request, member_id: int):
+    """One member's card: officer fields, current positions and benefit reservations.
+    Someone outside the officer's scope is a 404. Every view is logged."""
+    members = Member.objects.visible_to(request.user).values(*CARD_FIELDS)
+    row = get_object_or_404(members, pk=member_id)
+    _label_rows([row], {row["club_id"]: row["club__name"] or ""})
+    positions = (
+        Position.objects.current()
+        .filter(member_id=member_id)
+        .select_related("club", "branch")
+        .order_by("title")
+    )
+    reservations = BenefitReservation.objects.filter(member_id=member_id).select_related("benefit")
+    log_access(
+        user=request.user,
+        action=AccessAction.VIEW_CARD,
+        member=Member(pk=member_id),
+        view="klubb:card",
+    )
+    return render(
+        request,
+        "clubs/card.html",
+        {"m": row, "positions": positions, "reservations": reservations},
+    )
+
+
+def _recent_list(request, *, kind: str):
+    since = timezone.localdate() - dt.timedelta(days=365)
+    members = Member.objects.visible_to(request.user)
+    if kind == "new":
+        members = members.filter(joined_union_on__gte=since).order_by(
+            "-joined_union_on", "last_name", "first_name"
+        )
+    else:
+        members = members.filter(resigned_on__gte=since).order_by(
+            "-resigned_on", "last_name", "first_name"
+        )
+    page = Paginator(members.roster(), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    club_names = dict(visible_clubs(request.user).values_list("id", "name"))
+    rows = _label_rows(list(page.object_list), club_names)
+    return render(
+        request,
+        "clubs/recent.html",
+        {
+            "kind": kind,
+            "page": page,
+            "rows": rows,
+            "since": since,
+            "show_club": len(club_names) > 1,
+        },
+    )
+
+
+@require_GET
+@officer_required
+def new_members(request):
+    """Members who joined the union in the last 12 months."""
+    return _recent_list(request, kind="new")
+
+
+@require_GET
+@officer_required
+def resigned_members(request):
+    """Members who left in the last 12 months, with date and reason."""
+    return _recent_list(request, kind="resigned")
+
+
+@require_GET
+@officer_required
+def positions(request):
+    """Current positions (tillitsverv) held by the officer's members."""
+    rows = (
+        Position.objects.current()
+        .filter(member__in=Member.objects.visible_to(request.user))
+        .values(
+            "id",
+            "title",
+            "started_on",
+            "ended_on",
+            "member_id",
+            "member__first_name",
+            "member__last_name",
+            "member__member_number",
+            "club__name",
+            "branch__name",
+        )
+        .order_by("club__name", "branch__name", "title", "member__last_name")
+    )
+    titles = dict(Position._meta.get_field("title").choices)
+    rows = list(rows)
+    for row in rows:
+        row["title_label"] = titles.get(row["title"], row["title"])
+    return render(request, "clubs/positions.html", {"rows": rows})
+
+
+def _export_rows(request):
+    form, club_names = _roster_form(request)
+    rows = list(form.filter(Member.objects.visible_to(request.user)).roster())
+    return form, _label_rows(rows, club_names)
+
+
+def _export_cell(value) -> str:
+    """Text for a CSV cell. A leading =, @, + or - could make a spreadsheet run the
+    cell as a formula; such text is prefixed with an apostrophe. A phone number in
+    E.164 (+47…) is just digits and stays as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    text = str(value)
+    if text[:1] in ("=", "@", "\t", "\r") or (
+        text[:1] in ("+", "-") and not text[1:].replace(" ", "").isdigit()
+    ):
+        return "'" + text
+    return text
+
+
+def _export_values(row) -> list:
+    values = []
+    for key, _label in EXPORT_COLUMNS:
+        if key == "membership_type":
+            values.append(row["type_label"])
+        elif key == "status":
+            values.append(row["status_label"])
+        elif key == "club":
+            values.append(row["club_name"])
+        elif key == "resignation_reason":
+            values.append(row["reason_label"])
+        else:
+            values.append(row[key])
+    return values
+
+
+def _log_export(request, form, *, fmt: str, rows: int) -> None:
+    log_access(
+        user=request.user,
+        action=AccessAction.EXPORT,
+        view=f"klubb:export_{fmt}",
+        detail={"format": fmt, "filter": form.description(), "rows": rows},
+    )
+
+
+@require_GET
+@officer_required
+def export_csv(request):
+    """The current filtered roster as CSV (semicolon separated, UTF-8 with BOM so
+    Excel opens æøå right). Logged with its filter and row count."""
+    form, rows = _export_rows(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="medlemsliste.csv"'
+    response["Cache-Control"] = "no-store"
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([str(label) for _key, label in EXPORT_COLUMNS])
+    for row in rows:
+        writer.writerow([_export_cell(value) for value in _export_values(row)])
+    _log_export(request, form, fmt="csv", rows=len(rows))
+    return response
+
+
+@require_GET
+@officer_required
+def export_pdf(request):
+    """The current filtered roster as a PDF. Logged with its filter and row count."""
+    form, rows = _export_rows(request)
+    pdf = render_pdf(
+        "pdf/roster.html",
+        {"rows": rows, "count": len(rows), "filters": form.summary()},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="medlemsliste.pdf"'
+    response["Cache-Control"] = "no-store"
+    _log_export(request, form, fmt="pdf", rows=len(rows))
+    return response
+
+
+# Access grants (central staff, routed under /medlemsregister/tilganger/).
+
+
+@require_http_methods(["GET", "POST"])
+@central_staff_required
+def grants(request):
+    """List access grants (in force first) and give a new one."""
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant = grant_create(
+                user=data["user"],
+                level=data["level"],
+                branch=data["branch"] if data["level"] == "branch" else None,
+                club=data["club"] if data["level"] == "club" else None,
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                note=data["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Tilgangen er gitt: %(grant)s") % {"grant": grant})
+            return redirect("register:grants")
+    today = timezone.localdate()
+    show = request.GET.get("vis", "")
+    queryset = AccessGrant.objects.select_related("user", "branch", "club").order_by(
+        "user__email", "level", "-valid_from"
+    )
+    if show != "alle":
+        queryset = queryset.active(today)
+    if query := request.GET.get("bruker", "").strip():
+        queryset = queryset.filter(user__email__icontains=query)
+    page = Paginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clubs/grants.html",
+        {"form": form, "page": page, "show": show, "query": query, "today": today},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@central_staff_required
+def grant_end_view(request, grant_id: int):
+    """Confirm and end one grant."""
+    queryset = AccessGrant.objects.select_related("user", "club", "branch")
+    grant = get_object_or_404(queryset, pk=grant_id)
+    form = GrantEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant_end(grant=grant, on=form.cleaned_data["last_day"], by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Tilgangen er avsluttet."))
+            return redirect("register:grants")
+    return render(request, "clubs/grant_end.html", {"grant": grant, "form": form})
