@@ -186,10 +186,20 @@ def _delete_quietly(queryset) -> int:
     return queryset._raw_delete(queryset.db)
 
 
+def _reverse_relations(model: type[models.Model]):
+    """Every foreign key pointing at `model`, including hidden ones (related_name="+",
+    which is how simple-history's tables point at the models they copy)."""
+    return [
+        field
+        for field in model._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+
+
 def _has_dependents(model: type[models.Model]) -> bool:
     return any(
         not _is_historical(rel.related_model)
-        for rel in model._meta.related_objects
+        for rel in _reverse_relations(model)
         if rel.on_delete is not models.DO_NOTHING
     )
 
@@ -347,7 +357,7 @@ def _delete_dependents(ids: list[int], counts) -> None:
     """Every other model pointing at Member, as its on_delete says: delete the rows
     that belong to the member (and their history), detach the rest."""
     handled = {AccessLog, Disclosure, DataSubjectRequest, Payment}
-    for relation in Member._meta.related_objects:
+    for relation in _reverse_relations(Member):
         model = relation.related_model
         field = relation.field
         if model in handled or _is_historical(model) or field.many_to_many:
@@ -390,7 +400,7 @@ def _delete_member_history(ids: list[int], counts) -> None:
     for member_id, n in _count_by(member_history.objects.filter(id__in=ids), "id").items():
         counts[member_id][_label(member_history)] += n
     member_history.objects.filter(id__in=ids).delete()
-    for relation in Member._meta.related_objects:
+    for relation in _reverse_relations(Member):
         model = relation.related_model
         if not _is_historical(model):
             continue
