@@ -283,6 +283,12 @@ class Member(models.Model):
             models.Index(fields=["phone"], name="member_phone_idx"),
             models.Index(fields=["joined_union_on"], name="member_joined_idx"),
             models.Index(fields=["resigned_on"], name="member_resigned_idx"),
+            # Covers the statistics breakdowns (status, type, branch, club, age band)
+            # so they are index-only scans instead of reads of the wide member rows.
+            models.Index(
+                fields=["status", "membership_type", "branch", "club", "birth_date"],
+                name="member_stats_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
