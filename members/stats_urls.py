@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Statistics (/statistikk/): the dashboard and a CSV download per section."""
+
+from django.urls import path
+
+from . import stats_views
 
 app_name = "stats"
-urlpatterns: list = []
+urlpatterns = [
+    path("", stats_views.dashboard, name="dashboard"),
+    path("<slug:key>.csv", stats_views.csv_download, name="csv"),
+]

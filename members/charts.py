@@ -1,0 +1,311 @@
+"""Server-rendered SVG charts for the statistics dashboard.
+
+Each chart is an `<svg role="img">` labelled by its own `<title>` and `<desc>` (the
+desc says in words what the chart shows), drawn with CSS classes only (the CSP allows
+no style attributes), and always shown with the table behind it, which is the
+accessible version of the same numbers. Every text goes through `format_html`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 720
+LABEL_WIDTH = 190
+BAR_HEIGHT = 22
+BAR_GAP = 8
+PLOT_HEIGHT = 220
+MARGIN_TOP = 12
+MARGIN_LEFT = 64
+MARGIN_BOTTOM = 44
+
+
+def fmt(value: float) -> str:
+    return number_format(round(value), force_grouping=True)
+
+
+@dataclass
+class Series:
+    name: str
+    css: str  # a class from stats.css: series-1 … series-4, series-neg
+    values: list[float | None]
+
+
+def _svg(template: str, **kwargs) -> SafeString:
+    """format_html with coordinates rounded to one decimal (format_html escapes every
+    argument to a string first, so format specs cannot do it)."""
+    rounded = {k: (f"{v:.1f}" if isinstance(v, float) else v) for k, v in kwargs.items()}
+    return format_html(template, **rounded)
+
+
+def _frame(chart_id: str, title: str, desc: str, height: int, body: SafeString) -> SafeString:
+    return _svg(
+        '<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" '
+        'viewBox="0 0 {w} {h}" preserveAspectRatio="xMinYMin meet" focusable="false">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
+        id=chart_id,
+        w=WIDTH,
+        h=height,
+        title=title,
+        desc=desc,
+        body=body,
+    )
+
+
+def _nice_max(value: float) -> float:
+    """Round the axis maximum up to 1, 2 or 5 times a power of ten."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    items: list[tuple[str, int | str]],
+    desc: str = "",
+) -> SafeString:
+    """Horizontal bars, one per (label, value). A value that is a string (such as the
+    suppressed "<5") is written but gets no bar, so no small count shows by length."""
+    numbers = [v for _label, v in items if isinstance(v, int | float)]
+    top = max(numbers, default=0) or 1
+    plot = WIDTH - LABEL_WIDTH - 90
+    parts = []
+    for i, (label, value) in enumerate(items):
+        y = MARGIN_TOP + i * (BAR_HEIGHT + BAR_GAP)
+        middle = y + BAR_HEIGHT / 2 + 5
+        length = plot * value / top if isinstance(value, int | float) else 0
+        shown = fmt(value) if isinstance(value, int | float) else value
+        parts.append(
+            _svg(
+                '<g class="bar"><text class="label" x="{lx}" y="{ty}" text-anchor="end">{label}'
+                '</text><rect class="series-1" x="{x}" y="{y}" width="{w}" height="{h}"/>'
+                '<text class="value" x="{vx}" y="{ty}">{shown}</text></g>',
+                lx=LABEL_WIDTH - 8,
+                ty=f"{middle}",
+                label=_shorten(str(label), 26),
+                x=LABEL_WIDTH,
+                y=y,
+                w=max(length, 0),
+                h=BAR_HEIGHT,
+                vx=LABEL_WIDTH + length + 6,
+                shown=shown,
+            )
+        )
+    height = MARGIN_TOP * 2 + max(len(items), 1) * (BAR_HEIGHT + BAR_GAP)
+    if not desc:
+        desc = "; ".join(
+            f"{label}: {fmt(v) if isinstance(v, int | float) else v}" for label, v in items[:12]
+        )
+    return _frame(chart_id, title, desc, height, mark_safe("".join(parts)))  # noqa: S308
+
+
+def column_chart(
+    *,
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    series: list[Series],
+    desc: str,
+    line: Series | None = None,
+) -> SafeString:
+    """Grouped columns per label (months), negative values below a zero line, and an
+    optional line series drawn over them (e.g. expected against paid)."""
+    values = [v for s in series + ([line] if line else []) for v in s.values if v is not None]
+    top = _nice_max(max([v for v in values if v > 0], default=0))
+    bottom_value = min([v for v in values if v < 0], default=0)
+    bottom = -_nice_max(-bottom_value) if bottom_value < 0 else 0
+    span = top - bottom
+    plot_w = WIDTH - MARGIN_LEFT - 12
+    height = MARGIN_TOP + PLOT_HEIGHT + MARGIN_BOTTOM
+
+    def y_of(value: float) -> float:
+        return MARGIN_TOP + PLOT_HEIGHT * (top - value) / span
+
+    parts = []
+    # Grid lines with values: the maximum, the middle, zero and (if any) the minimum.
+    ticks = sorted({top, top / 2, 0, bottom, bottom / 2} if bottom else {top, top / 2, 0})
+    for tick in ticks:
+        y = y_of(tick)
+        parts.append(
+            _svg(
+                '<line class="{cls}" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>'
+                '<text class="axis" x="{tx}" y="{ty}" text-anchor="end">{label}</text>',
+                cls="zero" if tick == 0 else "grid",
+                x1=MARGIN_LEFT,
+                x2=WIDTH - 12,
+                y=y,
+                tx=MARGIN_LEFT - 6,
+                ty=y + 4,
+                label=_short_number(tick),
+            )
+        )
+    count = max(len(labels), 1)
+    slot = plot_w / count
+    group_w = slot * 0.8
+    column_w = group_w / max(len(series), 1)
+    label_every = max(1, round(count / 12))
+    for i, label in enumerate(labels):
+        x0 = MARGIN_LEFT + i * slot + (slot - group_w) / 2
+        for j, s in enumerate(series):
+            value = s.values[i]
+            if value is None:
+                continue
+            y_top, y_bottom = sorted((y_of(value), y_of(0)))
+            parts.append(
+                _svg(
+                    '<rect class="{cls}" x="{x}" y="{y}" width="{w}" height="{h}">'
+                    "<title>{label}: {name} {value}</title></rect>",
+                    cls="series-neg" if value < 0 else s.css,
+                    x=x0 + j * column_w,
+                    y=y_top,
+                    w=max(column_w - 1, 1),
+                    h=max(y_bottom - y_top, 0.5 if value else 0),
+                    label=label,
+                    name=s.name,
+                    value=fmt(value),
+                )
+            )
+        if i % label_every == 0:
+            parts.append(
+                _svg(
+                    '<text class="axis" x="{x}" y="{y}" text-anchor="middle">{label}</text>',
+                    x=MARGIN_LEFT + i * slot + slot / 2,
+                    y=MARGIN_TOP + PLOT_HEIGHT + 18,
+                    label=label,
+                )
+            )
+    if line is not None:
+        points = [
+            f"{MARGIN_LEFT + i * slot + slot / 2},{y_of(v)}"
+            for i, v in enumerate(line.values)
+            if v is not None
+        ]
+        if points:
+            parts.append(
+                _svg(
+                    '<polyline class="line {cls}" points="{points}"/>',
+                    cls=line.css,
+                    points=" ".join(points),
+                )
+            )
+    legend = series + ([line] if line else [])
+    parts.append(_legend(legend, MARGIN_LEFT, MARGIN_TOP + PLOT_HEIGHT + 36))
+    return _frame(chart_id, title, desc, height, mark_safe("".join(str(p) for p in parts)))  # noqa: S308
+
+
+def line_chart(
+    *, chart_id: str, title: str, labels: list[str], series: list[Series], desc: str
+) -> SafeString:
+    """One or more lines over months, the y axis from a rounded-down minimum so that
+    changes in a large total stay visible (the axis values are printed)."""
+    values = [v for s in series for v in s.values if v is not None]
+    high = max(values, default=1)
+    low = min(values, default=0)
+    pad = max((high - low) * 0.1, 1)
+    top, bottom = high + pad, max(low - pad, 0)
+    span = (top - bottom) or 1
+    plot_w = WIDTH - MARGIN_LEFT - 12
+    height = MARGIN_TOP + PLOT_HEIGHT + MARGIN_BOTTOM
+    count = max(len(labels), 1)
+    slot = plot_w / count
+
+    def y_of(value: float) -> float:
+        return MARGIN_TOP + PLOT_HEIGHT * (top - value) / span
+
+    parts = []
+    for tick in (bottom, (bottom + top) / 2, top):
+        parts.append(
+            _svg(
+                '<line class="grid" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>'
+                '<text class="axis" x="{tx}" y="{ty}" text-anchor="end">{label}</text>',
+                x1=MARGIN_LEFT,
+                x2=WIDTH - 12,
+                y=y_of(tick),
+                tx=MARGIN_LEFT - 6,
+                ty=y_of(tick) + 4,
+                label=_short_number(tick),
+            )
+        )
+    label_every = max(1, round(count / 12))
+    for i, label in enumerate(labels):
+        if i % label_every == 0:
+            parts.append(
+                _svg(
+                    '<text class="axis" x="{x}" y="{y}" text-anchor="middle">{label}</text>',
+                    x=MARGIN_LEFT + i * slot + slot / 2,
+                    y=MARGIN_TOP + PLOT_HEIGHT + 18,
+                    label=label,
+                )
+            )
+    for s in series:
+        points = [
+            (MARGIN_LEFT + i * slot + slot / 2, y_of(v), labels[i], v)
+            for i, v in enumerate(s.values)
+            if v is not None
+        ]
+        parts.append(
+            _svg(
+                '<polyline class="line {cls}" points="{points}"/>',
+                cls=s.css,
+                points=" ".join(f"{x},{y}" for x, y, _l, _v in points),
+            )
+        )
+        parts.append(
+            "".join(
+                _svg(
+                    '<circle class="dot {cls}" cx="{x}" cy="{y}" r="3">'
+                    "<title>{label}: {value}</title></circle>",
+                    cls=s.css,
+                    x=x,
+                    y=y,
+                    label=label,
+                    value=fmt(v),
+                )
+                for x, y, label, v in points
+            )
+        )
+    parts.append(_legend(series, MARGIN_LEFT, MARGIN_TOP + PLOT_HEIGHT + 36))
+    return _frame(chart_id, title, desc, height, mark_safe("".join(str(p) for p in parts)))  # noqa: S308
+
+
+def _legend(series: list[Series], x: float, y: float) -> SafeString:
+    items = []
+    for i, s in enumerate(series):
+        lx = x + i * 180
+        items.append(
+            _svg(
+                '<rect class="{cls}" x="{x}" y="{y}" width="12" height="12"/>'
+                '<text class="legend" x="{tx}" y="{ty}">{name}</text>',
+                cls=s.css,
+                x=lx,
+                y=y - 10,
+                tx=lx + 18,
+                ty=y,
+                name=_shorten(s.name, 24),
+            )
+        )
+    return format_html('<g aria-hidden="true">{}</g>', mark_safe("".join(items)))  # noqa: S308
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short_number(value: float) -> str:
+    """Axis labels: 1 200 000 → 1,2 mill., 45 000 → 45 k."""
+    absolute = abs(value)
+    if absolute >= 1_000_000:
+        return number_format(value / 1_000_000, 1) + " mill."
+    if absolute >= 10_000:
+        return number_format(value / 1000, 0) + " k"
+    return fmt(value)
