@@ -388,15 +388,16 @@ class DeliveryResult:
     failed: list[int] = field(default_factory=list)
     dead: list[int] = field(default_factory=list)
     blocked: list[int] = field(default_factory=list)
-    retry_in: float | None = None
+    # Seconds until every row that failed in this run is due again.
+    retry_after: float | None = None
 
     def merge(self, other: DeliveryResult) -> None:
         self.sent += other.sent
         self.failed += other.failed
         self.dead += other.dead
         self.blocked += other.blocked
-        if other.retry_in is not None:
-            self.retry_in = min(self.retry_in or other.retry_in, other.retry_in)
+        if other.retry_after is not None:
+            self.retry_after = max(self.retry_after or 0.0, other.retry_after)
 
 
 def _locked(queryset):
@@ -442,7 +443,7 @@ def _deliver_one(pk: int, result: DeliveryResult) -> Disclosure | None:
                 delay = backoff_seconds(row.attempts)
                 row.next_attempt_at = timezone.now() + dt.timedelta(seconds=delay)
                 result.failed.append(row.pk)
-                result.retry_in = delay if result.retry_in is None else min(result.retry_in, delay)
+                result.retry_after = max(result.retry_after or 0.0, delay)
             row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
             return None
         row.status = DisclosureStatus.SENT

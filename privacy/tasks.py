@@ -31,8 +31,10 @@ def deliver_disclosures(self, ids: list[int] | None = None) -> dict[str, int]:
     """Deliver the given outbox rows, or (from beat, without ids) every due row.
     Rows that are no longer due (sent, locked by another worker) are skipped."""
     result = outbox.deliver_due(ids=ids, time_budget=None if ids else SWEEP_TIME_BUDGET)
-    if result.failed and result.retry_in is not None and result.retry_in <= SHORT_RETRY_SECONDS:
-        outbox.enqueue_delivery(result.failed, countdown=result.retry_in)
+    retry_after = result.retry_after
+    if result.failed and retry_after is not None and retry_after <= SHORT_RETRY_SECONDS:
+        # One follow-up when all of them are due again (a little later, for clock skew).
+        outbox.enqueue_delivery(result.failed, countdown=retry_after + 0.05)
     summary = {
         "sent": len(result.sent),
         "failed": len(result.failed),
