@@ -95,9 +95,11 @@ CHANGE_REASONS = {
 }
 
 
-def member_for_self(user):
+def member_for_self(user, *, payment_summary: bool = False):
     """The member record of the logged-in user (Min side's only gate: a login sees the
-    one member it is linked to), with the relations My data shows and two counts."""
+    one member it is linked to), with the relations My data shows and the number of
+    members they recruited; with `payment_summary` also the number of payments and the
+    last payment date (subqueries, so My data stays within its query budget)."""
     recruits = (
         Member.objects.filter(recruited_by=OuterRef("pk"))
         .order_by()
@@ -105,13 +107,20 @@ def member_for_self(user):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
+    queryset = (
         Member.objects.select_related(
             "branch", "club", "employer", "recruited_by", "resignation_union"
         )
         .annotate(recruit_count=Coalesce(Subquery(recruits), 0))
         .filter(user=user)
     )
+    if payment_summary:
+        own_payments = Payment.objects.filter(member=OuterRef("pk")).order_by().values("member")
+        queryset = queryset.annotate(
+            payment_count=Coalesce(Subquery(own_payments.annotate(n=Count("pk")).values("n")), 0),
+            payment_last=Subquery(own_payments.annotate(last=Max("paid_on")).values("last")),
+        )
+    return queryset
 
 
 def display(member: Member, name: str) -> str:
@@ -291,11 +300,14 @@ class MyData:
     access_log: list
     access_log_truncated: bool
     requests: list
-    extra: dict = field(default_factory=dict)
+    payments: list = field(default_factory=list)
 
 
-def collect(member: Member, *, access_log_limit: int | None = ACCESS_LOG_ON_PAGE) -> MyData:
-    """Everything the register holds about `member` (fetched with `member_for_self`)."""
+def collect(
+    member: Member, *, access_log_limit: int | None = ACCESS_LOG_ON_PAGE, payments: bool = False
+) -> MyData:
+    """Everything the register holds about `member` (fetched with `member_for_self`).
+    The page gets a count of payments; downloads (`payments=True`) every payment."""
     from privacy.models import AccessLog, ConsentRecord, DataSubjectRequest, Disclosure
 
     fields = [
@@ -327,24 +339,38 @@ def collect(member: Member, *, access_log_limit: int | None = ACCESS_LOG_ON_PAGE
     requests = list(
         DataSubjectRequest.objects.filter(member=member).order_by("-received_on", "-id")
     )
-    payments = Payment.objects.filter(member=member).aggregate(n=Count("id"), last=Max("paid_on"))
+    if payments:
+        payment_list = list(Payment.objects.filter(member=member).order_by("paid_on", "id"))
+        summary = {
+            "n": len(payment_list),
+            "last": max((p.paid_on for p in payment_list), default=None),
+        }
+    elif hasattr(member, "payment_count"):
+        payment_list = []
+        summary = {"n": member.payment_count, "last": member.payment_last}
+    else:
+        payment_list = []
+        summary = Payment.objects.filter(member=member).aggregate(
+            n=Count("id"), last=Max("paid_on")
+        )
     return MyData(
         member=member,
         fields=fields,
         periods=periods(member),
         orders=orders,
-        payments_count=payments["n"],
-        payments_last=payments["last"],
+        payments_count=summary["n"],
+        payments_last=summary["last"],
         consents=consents,
         history=change_history(member),
         disclosures=disclosures,
         access_log=access_log,
         access_log_truncated=truncated,
         requests=requests,
+        payments=payment_list,
     )
 
 
-def as_json(data: MyData, payments: list[Payment]) -> dict[str, Any]:
+def as_json(data: MyData) -> dict[str, Any]:
     """The machine-readable export (GDPR Art. 20): plain keys, ISO dates, øre."""
     member = data.member
 
@@ -399,7 +425,7 @@ def as_json(data: MyData, payments: list[Payment]) -> dict[str, Any]:
                 "source": p.source,
                 "kid": p.kid,
             }
-            for p in payments
+            for p in data.payments
         ],
         "cookie_consents": [
             {

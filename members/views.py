@@ -25,9 +25,9 @@ from .models import Member, MemberStatus, Order, OrderStatus, Payment, PendingEm
 OPEN_REQUEST_STATUSES = ("received", "in_progress", "approved")
 
 
-def _own_member(request, *, required: bool = True) -> Member | None:
+def _own_member(request, *, required: bool = True, payment_summary: bool = False) -> Member | None:
     """Return the logged-in user's member (404 when the login has none)."""
-    member = mydata.member_for_self(request.user).first()
+    member = mydata.member_for_self(request.user, payment_summary=payment_summary).first()
     if member is None:
         if required:
             raise Http404
@@ -348,7 +348,7 @@ def annual_statement_pdf(request, year: int):
 
 @never_cache
 def my_data(request):
-    member = _own_member(request)
+    member = _own_member(request, payment_summary=True)
     data = mydata.collect(member)
     return render(
         request,
@@ -360,9 +360,8 @@ def my_data(request):
 @never_cache
 def my_data_json(request):
     member = _own_member(request)
-    data = mydata.collect(member, access_log_limit=None)
-    payments_list = list(Payment.objects.filter(member=member).order_by("paid_on", "id"))
-    body = json.dumps(mydata.as_json(data, payments_list), ensure_ascii=False, indent=2)
+    data = mydata.collect(member, access_log_limit=None, payments=True)
+    body = json.dumps(mydata.as_json(data), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="mine-data-{member.member_number}.json"'
@@ -374,7 +373,7 @@ def my_data_json(request):
 def access_report_pdf(request):
     from privacy.models import PrivacyNotice, Recipient
 
-    member = _own_member(request)
+    member = _own_member(request, payment_summary=True)
     data = mydata.collect(member, access_log_limit=None)
     recipients = list(Recipient.objects.filter(active=True).order_by("name"))
     notice = PrivacyNotice.objects.filter(published=True).order_by("-version").first()
