@@ -15,12 +15,12 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 720
-LABEL_WIDTH = 190
+LABEL_WIDTH = 240
 BAR_HEIGHT = 22
 BAR_GAP = 8
 PLOT_HEIGHT = 220
 MARGIN_TOP = 12
-MARGIN_LEFT = 64
+MARGIN_LEFT = 76
 MARGIN_BOTTOM = 44
 
 
@@ -92,7 +92,7 @@ def bar_chart(
                 '<text class="value" x="{vx}" y="{ty}">{shown}</text></g>',
                 lx=LABEL_WIDTH - 8,
                 ty=f"{middle}",
-                label=_shorten(str(label), 26),
+                label=_shorten(str(label), 34),
                 x=LABEL_WIDTH,
                 y=y,
                 w=max(length, 0),
@@ -153,7 +153,7 @@ def column_chart(
     slot = plot_w / count
     group_w = slot * 0.8
     column_w = group_w / max(len(series), 1)
-    label_every = max(1, round(count / 12))
+    label_every = -(-count // 8)  # at most eight month labels: they must not overlap
     for i, label in enumerate(labels):
         x0 = MARGIN_LEFT + i * slot + (slot - group_w) / 2
         for j, s in enumerate(series):
@@ -236,7 +236,7 @@ def line_chart(
                 label=_short_number(tick),
             )
         )
-    label_every = max(1, round(count / 12))
+    label_every = -(-count // 8)  # at most eight month labels: they must not overlap
     for i, label in enumerate(labels):
         if i % label_every == 0:
             parts.append(
@@ -305,7 +305,8 @@ def _short_number(value: float) -> str:
     """Axis labels: 1 200 000 → 1,2 mill., 45 000 → 45 k."""
     absolute = abs(value)
     if absolute >= 1_000_000:
-        return number_format(value / 1_000_000, 1) + " mill."
+        millions = value / 1_000_000
+        return number_format(millions, 0 if abs(millions) >= 10 else 1) + " mill."
     if absolute >= 10_000:
         return number_format(value / 1000, 0) + " k"
     return fmt(value)

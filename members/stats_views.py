@@ -114,7 +114,8 @@ def month_label(month) -> str:
 
 
 def _month_labels(d: Dashboard) -> list[str]:
-    return [month_label(m) for m in d.filters.months_list]
+    """Short labels for chart axes ("jan. 25"); tables use the longer month_label."""
+    return [date_format(m, "M y") for m in d.filters.months_list]
 
 
 def section_status(d: Dashboard) -> Section:
@@ -555,7 +556,7 @@ def dashboard(request):
     query = urlencode(board.filters.as_query())
     sections = [build(board) for build in SECTIONS.values()]
     if board.scope.central and not board.filters.branch_id:
-        area = _("Hele forbundet")
+        area = _("hele forbundet")
     else:
         ids = [board.filters.branch_id] if board.filters.branch_id else board.branches
         area = ", ".join(str(board.branches[pk]) for pk in ids if pk in board.branches)

@@ -1,0 +1,86 @@
+"""Statistics benchmark: the nightly snapshot once, then the full /statistikk/ dashboard
+for central staff (24 and 60 months, a branch filter, the htmx fragment), for a branch
+officer, and one CSV download: p50/p95 and the number of SQL queries per request.
+
+Target (issue 8): under 300 ms p50 at 100,000 members and 2.4 million payments on
+PostgreSQL, with the same number of queries for every period."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+
+from bench.common import Context, Row, get_ok, measure, throughput
+from clubs.models import AccessGrant, AccessLevel
+from members.models import Member, MembershipSnapshot, Payment
+from members.stats import take_membership_snapshot
+
+AREA = "stats"
+
+
+def _user_with_grant(level: str):
+    """A user of the seeded demo with an active grant of `level` (seed_demo makes
+    sentral@ and avdeling@); the lowest id wins so runs are repeatable."""
+    grant = (
+        AccessGrant.objects.active()
+        .filter(level=level)
+        .select_related("user", "branch")
+        .order_by("user_id")
+        .first()
+    )
+    if grant is None:
+        raise RuntimeError(f"No user with a {level} grant: run seed_demo first.")
+    return grant.user
+
+
+def run(ctx: Context) -> list[Row]:
+    rows: list[Row] = []
+    payments = Payment.objects.count()
+    note = f"{ctx.members:,} members, {payments:,} payments"
+
+    # The nightly job: it must have run for dues history and arrears to show.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    rate, written, seconds = throughput(lambda: take_membership_snapshot(on=yesterday))
+    rows.append(
+        Row(
+            AREA,
+            "nightly snapshot (members.take_membership_snapshot)",
+            p50_ms=seconds * 1000,
+            note=f"{written} snapshot rows; {note}",
+        )
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE members_membershipsnapshot; ANALYZE members_duessnapshot")
+
+    central = ctx.client_for(_user_with_grant(AccessLevel.CENTRAL))
+    officer = ctx.client_for(_user_with_grant(AccessLevel.BRANCH))
+    some_branch = Member.objects.order_by("pk").values_list("branch_id", flat=True).first()
+
+    cases = [
+        ("dashboard, central staff, 24 months (default)", central, "/statistikk/", {}),
+        ("dashboard, central staff, 12 months", central, "/statistikk/?months=12", {}),
+        ("dashboard, central staff, 60 months", central, "/statistikk/?months=60", {}),
+        (
+            "dashboard, central staff, one branch + type",
+            central,
+            f"/statistikk/?branch={some_branch}&type=ordinary&months=24",
+            {},
+        ),
+        (
+            "dashboard body via htmx, central staff",
+            central,
+            "/statistikk/?months=24",
+            {"headers": {"HX-Request": "true"}},
+        ),
+        ("dashboard, branch officer, 24 months", officer, "/statistikk/", {}),
+        ("CSV download (dues per month)", central, "/statistikk/dues.csv?months=24", {}),
+    ]
+    for name, client, url, kwargs in cases:
+        p50, p95, queries = measure(get_ok(client, url, **kwargs), repeat=ctx.repeat)
+        rows.append(Row(AREA, name, p50_ms=p50, p95_ms=p95, queries=queries, note=note))
+    snapshots = MembershipSnapshot.objects.count()
+    rows[-1].note += f"; {snapshots:,} snapshot rows"
+    return rows
