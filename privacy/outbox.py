@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 
 from .models import Disclosure, DisclosureEvent, DisclosureStatus, Recipient, RecipientRule
@@ -406,25 +406,33 @@ def _locked(queryset):
     return queryset
 
 
+def _same_stream(**filters):
+    """Other rows of the same member for the same recipient (for an Exists subquery)."""
+    return Disclosure.objects.filter(
+        recipient_id=OuterRef("recipient_id"), member_number=OuterRef("member_number"), **filters
+    )
+
+
 def _deliver_one(pk: int, result: DeliveryResult) -> Disclosure | None:
     """Deliver one due row in its own transaction. Returns the row when it was sent."""
     now = timezone.now()
     with transaction.atomic():
+        # One round trip: lock the row (skipped if another worker has it) and learn
+        # whether an earlier event is still unsent and whether a later one waits.
         row = (
             _locked(Disclosure.objects.select_related("recipient"))
             .filter(pk=pk, status__in=DUE_STATUSES, next_attempt_at__lte=now)
+            .annotate(
+                earlier_unsent=Exists(
+                    _same_stream(pk__lt=OuterRef("pk")).exclude(status=DisclosureStatus.SENT)
+                ),
+                has_follower=Exists(_same_stream(pk__gt=OuterRef("pk"), status__in=DUE_STATUSES)),
+            )
             .first()
         )
         if row is None:
             return None  # Another worker has it, or it is done or not due.
-        earlier_unsent = (
-            Disclosure.objects.filter(
-                recipient_id=row.recipient_id, member_number=row.member_number, pk__lt=row.pk
-            )
-            .exclude(status=DisclosureStatus.SENT)
-            .exists()
-        )
-        if earlier_unsent:
+        if row.earlier_unsent:
             # Per-member order: this event waits until the one before it is sent.
             result.blocked.append(row.pk)
             return None
@@ -493,7 +501,7 @@ def deliver_due(
             sent = _deliver_one(pk, result)
             # Once an event is sent, the member's next event for that partner may go.
             while sent is not None:
-                follower = _next_in_line(sent)
+                follower = _next_in_line(sent) if sent.has_follower else None
                 sent = _deliver_one(follower, result) if follower else None
             if time_budget is not None and time.monotonic() - started > time_budget:
                 return result
