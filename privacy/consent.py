@@ -18,12 +18,36 @@ class Consent:
     marketing: bool
     version: int
 
+    @property
+    def any_granted(self) -> bool:
+        return self.statistics or self.marketing
+
+
+def current_notice():
+    """Return the notice in force today: the newest published version whose date has
+    come, or None."""
+    from django.utils import timezone
+
+    from .models import PrivacyNotice
+
+    return (
+        PrivacyNotice.objects.filter(published=True, effective_from__lte=timezone.localdate())
+        .order_by("-version")
+        .first()
+    )
+
 
 def current_notice_version() -> int:
+    """The version a choice must have been made under; 1 before any notice exists."""
+    from django.utils import timezone
+
     from .models import PrivacyNotice
 
     notice = (
-        PrivacyNotice.objects.filter(published=True).order_by("-version").values("version").first()
+        PrivacyNotice.objects.filter(published=True, effective_from__lte=timezone.localdate())
+        .order_by("-version")
+        .values("version")
+        .first()
     )
     return notice["version"] if notice else 1
 

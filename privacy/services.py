@@ -6,6 +6,7 @@ transaction commits, so a rolled-back change never tells anyone anything."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import Any
@@ -120,10 +121,15 @@ def request_create(
     details: str = "",
     payload: dict[str, Any] | None = None,
     by=None,
+    received_on: dt.date | None = None,
 ) -> DataSubjectRequest:
-    """Register a request from `member`, due one month after today; the member is
-    e-mailed a receipt after commit. Returns the saved request."""
-    received_on = timezone.localdate()
+    """Register a request from `member`, due one month after it was received (today
+    unless staff enter a letter's date); the member is e-mailed a receipt after commit.
+    Returns the saved request."""
+    today = timezone.localdate()
+    if received_on is not None and received_on > today:
+        raise ValidationError(_("Mottaksdatoen kan ikke være fram i tid."))
+    received_on = received_on or today
     dsr = DataSubjectRequest(
         member=member,
         member_number=member.member_number,
