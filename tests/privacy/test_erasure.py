@@ -460,3 +460,16 @@ def test_other_members_are_untouched(rich_member):
     assert bystander.first_name == "Bjarne"
     assert bystander.positions.count() == 1
     assert bystander.history.count() == history
+
+
+def test_the_daily_task_erases_who_is_due_and_nobody_else():
+    from privacy.tasks import purge_expired_members
+
+    gone = resigned(resigned_on=timezone.localdate() - dt.timedelta(days=3 * 366 + 1))
+    kept = resigned(resigned_on=timezone.localdate() - dt.timedelta(days=30))
+
+    assert purge_expired_members.delay().get() == {"erased": 1}
+
+    assert not Member.objects.filter(pk=gone.pk).exists()
+    assert Member.objects.filter(pk=kept.pk).exists()
+    assert purge_expired_members.delay().get() == {"erased": 0}

@@ -458,3 +458,31 @@ def test_the_admin_retry_action_requeues_dead_events(ola, partners, admin_user, 
 
     assert response.status_code == 200
     assert set(Disclosure.objects.values_list("status", flat=True)) == {DisclosureStatus.PENDING}
+
+
+def test_the_delivery_task_without_ids_is_the_sweep(ola, partners):
+    from privacy.tasks import deliver_disclosures
+
+    accept_all(partners)
+    queue(ola, "created")
+
+    assert deliver_disclosures.delay().get() == {"sent": 4, "failed": 0, "dead": 0, "blocked": 0}
+    assert deliver_disclosures.delay().get() == {"sent": 0, "failed": 0, "dead": 0, "blocked": 0}
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:privacy_disclosure_changelist",
+        "admin:privacy_recipient_changelist",
+        "admin:privacy_erasurerecord_changelist",
+    ],
+)
+def test_staff_see_recipients_the_outbox_and_erasure_records_in_admin(
+    ola, admin_user, client_for, url_name
+):
+    queue(ola, "created")
+
+    response = client_for(admin_user).get(reverse(url_name))
+
+    assert response.status_code == 200
