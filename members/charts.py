@@ -44,7 +44,8 @@ def _svg(template: str, **kwargs) -> SafeString:
 
 def _frame(chart_id: str, title: str, desc: str, height: int, body: SafeString) -> SafeString:
     return _svg(
-        '<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" '
+        '<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title" '
+        'aria-describedby="{id}-desc" '
         'viewBox="0 0 {w} {h}" preserveAspectRatio="xMinYMin meet" focusable="false">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         id=chart_id,

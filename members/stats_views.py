@@ -14,6 +14,7 @@ from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -583,7 +584,7 @@ def dashboard(request):
     partial = bool(htmx) and not htmx.history_restore_request
     template = "stats/_body.html" if partial else "stats/dashboard.html"
     response = render(request, template, context)
-    response["Vary"] = "HX-Request"
+    patch_vary_headers(response, ["HX-Request"])
     return response
 
 

@@ -367,7 +367,10 @@ def test_every_section_has_a_csv_download_that_answers(central_staff, club, clie
 def test_charts_are_accessible_svg_with_title_and_desc(central_staff, club, client_for):
     MemberFactory(club=club)
     page = client_for(central_staff).get(URL).content.decode()
-    assert 'role="img" aria-labelledby="chart-status-title chart-status-desc"' in page
+    assert (
+        'role="img" aria-labelledby="chart-status-title" aria-describedby="chart-status-desc"'
+        in page
+    )
     assert '<title id="chart-status-title">Medlemmer etter status</title>' in page
     assert '<th scope="col"' in page and '<th scope="row">' in page
     assert "style=" not in page.split("<main", 1)[1]
