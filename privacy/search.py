@@ -141,6 +141,8 @@ def documents() -> list[Document]:
                 lines.extend(block.items)
             elif block.kind == "p":
                 lines.append(block.text)
+            elif block.kind == "section":
+                lines.append(_live_section_text(block.text, notice, en))
         add_section()
     cookie_url = reverse("privacy:cookies")
     for cookie in CookieDefinition.objects.all():
@@ -169,6 +171,29 @@ def documents() -> list[Document]:
             )
         )
     return docs
+
+
+def _live_section_text(name: str, notice, en: bool) -> str:
+    """The searchable words of a live section of the notice (rendered from data)."""
+    from .models import Recipient
+    from .processing import DATATILSYNET, RETENTION_YEARS
+
+    if name == "mottakere":
+        return " ".join(
+            f"{r.name}: {r.purpose_en if en else r.purpose_nb}"
+            for r in Recipient.objects.filter(active=True)
+        )
+    if name == "lagringstid":
+        return _(
+            "Vi sletter opplysningene om deg %(years)s år etter at medlemskapet tok slutt."
+        ) % {"years": RETENTION_YEARS}
+    if name == "kontakt":
+        return notice.controller_contact
+    if name == "klage":
+        return _("Klage til %(name)s, %(address)s.") % DATATILSYNET
+    if name == "informasjonskapsler":
+        return _("Informasjonskapsler: nødvendige, statistikk og markedsføring.")
+    return ""
 
 
 def _words(query: str) -> list[str]:

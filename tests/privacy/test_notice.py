@@ -180,3 +180,33 @@ def test_the_processing_record_is_generated_from_the_same_data(client_for, centr
     for recipient in Recipient.objects.filter(active=True):
         assert recipient.name.replace("&", "&amp;") in html
     assert "_ga" in html
+
+
+def test_admin_pages_for_the_privacy_models_open(client_for, admin_user):
+    client = client_for(admin_user)
+    for model in (
+        "privacynotice",
+        "cookiedefinition",
+        "consentrecord",
+        "searchterm",
+        "infopage",
+        "datasubjectrequest",
+        "accesslog",
+    ):
+        assert client.get(f"/admin/privacy/{model}/").status_code == 200, model
+    notice = PrivacyNotice.objects.get(version=1)
+    assert client.get(f"/admin/privacy/privacynotice/{notice.pk}/change/").status_code == 200
+
+
+def test_the_access_log_cannot_be_added_changed_or_deleted_in_admin(rf, admin_user):
+    from django.contrib import admin
+
+    from privacy.models import AccessLog
+
+    model_admin = admin.site._registry[AccessLog]
+    request = rf.get("/")
+    request.user = admin_user
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+    assert model_admin.get_actions(request) == {}
