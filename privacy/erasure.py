@@ -299,10 +299,10 @@ def _scrub_disclosures(
     events = []
     for member_id, recipient_ids in recipients.items():
         for recipient_id in sorted(recipient_ids):
-            payload: dict = {"member_number": numbers[member_id]}
+            erased: dict = {"member_number": numbers[member_id]}
             if recipient_id == mailchimp:
                 fallback = subscriber_hash(emails[member_id]) if emails[member_id] else ""
-                payload["subscriber_hash"] = known_hash.get(member_id, fallback)
+                erased["subscriber_hash"] = known_hash.get(member_id, fallback)
             events.append(
                 Disclosure(
                     recipient_id=recipient_id,
@@ -310,7 +310,7 @@ def _scrub_disclosures(
                     member_number=numbers[member_id],
                     event=DisclosureEvent.ERASED,
                     fields=["member_number"],
-                    payload=payload,
+                    payload=erased,
                     created_at=now,
                     next_attempt_at=now,
                 )
@@ -342,14 +342,14 @@ def _anonymise_payments(ids: list[int], counts) -> None:
 
 
 def _delete_admin_log(model, object_ids: Iterable[int], counts, *, owner: dict[int, int]) -> None:
-    object_ids = [str(pk) for pk in object_ids]
-    if not object_ids:
+    keys = [str(pk) for pk in object_ids]
+    if not keys:
         return
     entries = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), object_id__in=object_ids
+        content_type=ContentType.objects.get_for_model(model), object_id__in=keys
     )
     for object_id in entries.values_list("object_id", flat=True):
-        counts[owner[int(object_id)]]["admin.logentry"] += 1
+        counts[owner[int(str(object_id))]]["admin.logentry"] += 1
     entries.delete()
 
 
@@ -397,9 +397,10 @@ def _delete_history(history, condition: Q, owner: dict[int, int], counts, key: s
 def _delete_member_history(ids: list[int], counts) -> None:
     """Delete every history copy of the member and of rows that pointed at it."""
     member_history = _history_model(Member)
-    for member_id, n in _count_by(member_history.objects.filter(id__in=ids), "id").items():
+    assert member_history is not None  # Member has simple-history.
+    for member_id, n in _count_by(member_history._default_manager.filter(id__in=ids), "id").items():
         counts[member_id][_label(member_history)] += n
-    member_history.objects.filter(id__in=ids).delete()
+    member_history._default_manager.filter(id__in=ids).delete()
     for relation in _reverse_relations(Member):
         model = relation.related_model
         if not _is_historical(model):

@@ -90,9 +90,11 @@ def member_value(member: Member, name: str) -> Any:
     if name == "branch":
         return member.branch.number if member.branch_id else None
     if name == "club":
-        return member.club.name if member.club_id else None
+        club = member.club
+        return club.name if club is not None else None
     if name == "employer":
-        return member.employer.org_number if member.employer_id else None
+        employer = member.employer
+        return employer.org_number if employer is not None else None
     return _json(getattr(member, name))
 
 
@@ -356,7 +358,7 @@ def enqueue_delivery(ids: list[int] | None = None, *, countdown: float | None = 
     try:
         deliver_disclosures.apply_async(
             kwargs={"ids": ids},
-            countdown=countdown,
+            countdown=countdown or 0,
             retry=True,
             retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
         )
@@ -501,7 +503,7 @@ def deliver_due(
             sent = _deliver_one(pk, result)
             # Once an event is sent, the member's next event for that partner may go.
             while sent is not None:
-                follower = _next_in_line(sent) if sent.has_follower else None
+                follower = _next_in_line(sent) if getattr(sent, "has_follower", True) else None
                 sent = _deliver_one(follower, result) if follower else None
             if time_budget is not None and time.monotonic() - started > time_budget:
                 return result
