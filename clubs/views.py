@@ -109,8 +109,8 @@ def _querystring(form, **overrides) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "") or k == "status"})
 
 
-@require_GET
 @officer_required
+@require_GET
 def roster(request):
     """The roster with search, filters, sorting and pagination. An htmx request for
     the results region gets only the `_roster_table.html` fragment."""
@@ -145,8 +145,8 @@ def roster(request):
     return response
 
 
-@require_GET
 @officer_required
+@require_GET
 def member_card(request, member_id: int):
     """One member's card: officer fields, current positions and benefit reservations.
     Someone outside the officer's scope is a 404. Every view is logged."""
@@ -200,22 +200,22 @@ def _recent_list(request, *, kind: str):
     )
 
 
-@require_GET
 @officer_required
+@require_GET
 def new_members(request):
     """Members who joined the union in the last 12 months."""
     return _recent_list(request, kind="new")
 
 
-@require_GET
 @officer_required
+@require_GET
 def resigned_members(request):
     """Members who left in the last 12 months, with date and reason."""
     return _recent_list(request, kind="resigned")
 
 
-@require_GET
 @officer_required
+@require_GET
 def positions(request):
     """Current positions (tillitsverv) held by the officer's members."""
     rows = (
@@ -289,8 +289,8 @@ def _log_export(request, form, *, fmt: str, rows: int) -> None:
     )
 
 
-@require_GET
 @officer_required
+@require_GET
 def export_csv(request):
     """The current filtered roster as CSV (semicolon separated, UTF-8 with BOM so
     Excel opens æøå right). Logged with its filter and row count."""
@@ -307,8 +307,8 @@ def export_csv(request):
     return response
 
 
-@require_GET
 @officer_required
+@require_GET
 def export_pdf(request):
     """The current filtered roster as a PDF. Logged with its filter and row count."""
     form, rows = _export_rows(request)
@@ -326,8 +326,8 @@ def export_pdf(request):
 # Access grants (central staff, routed under /medlemsregister/tilganger/).
 
 
-@require_http_methods(["GET", "POST"])
 @central_staff_required
+@require_http_methods(["GET", "POST"])
 def grants(request):
     """List access grants (in force first) and give a new one."""
     form = GrantForm(request.POST or None)
@@ -367,8 +367,8 @@ def grants(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
 @central_staff_required
+@require_http_methods(["GET", "POST"])
 def grant_end_view(request, grant_id: int):
     """Confirm and end one grant."""
     queryset = AccessGrant.objects.select_related("user", "club", "branch")

@@ -67,8 +67,8 @@ def _log_search(request, *, kind: str, hits: int) -> None:
     )
 
 
-@require_http_methods(["GET", "POST"])
 @central_staff_required
+@require_http_methods(["GET", "POST"])
 def search(request):
     """Search the whole register. A POSTed national id is looked up exactly and answered
     directly; any other POSTed query is redirected to a GET URL (bookmarkable, paged).
@@ -184,8 +184,8 @@ def _member_context(member: Member, *, revealed: bool) -> dict:
     }
 
 
-@require_GET
 @central_staff_required
+@require_GET
 def member_detail(request, member_id: int):
     """The whole record, national id and account masked. The view is logged."""
     member = _member_for(request, member_id)
@@ -195,9 +195,9 @@ def member_detail(request, member_id: int):
     return render(request, "register/member.html", _member_context(member, revealed=False))
 
 
+@central_staff_required
 @never_cache
 @require_POST
-@central_staff_required
 def member_reveal(request, member_id: int):
     """Show the national id and bank account in full. Needs a login (or re-login) in
     the last few minutes; otherwise allauth asks for one and replays this POST."""
@@ -213,8 +213,8 @@ def member_reveal(request, member_id: int):
     return render(request, "register/member.html", _member_context(member, revealed=True))
 
 
-@require_http_methods(["GET", "POST"])
 @central_staff_required
+@require_http_methods(["GET", "POST"])
 def member_edit(request, member_id: int):
     """Edit the profile through `member_update_profile`; the change gets a history row."""
     member = _member_for(request, member_id)
@@ -360,8 +360,8 @@ def _run_action(action: Action, member: Member, data: dict, by) -> None:
         services.member_rejoin(member=member, by=by, on=on)
 
 
-@require_http_methods(["GET", "POST"])
 @central_staff_required
+@require_http_methods(["GET", "POST"])
 def member_action(request, member_id: int, action: str):
     """A membership action on its own page: what it does, a form, a confirmation box."""
     chosen = ACTIONS.get(action)
@@ -419,8 +419,8 @@ def _log_page(request, queryset):
     return page, rows
 
 
-@require_GET
 @central_staff_required
+@require_GET
 def access_log(request):
     """The newest access-log rows of everyone, optionally for one user by e-mail."""
     queryset = AccessLog.objects.all()
@@ -440,8 +440,8 @@ def access_log(request):
     )
 
 
-@require_GET
 @central_staff_required
+@require_GET
 def access_log_member(request, member_id: int):
     """Who has read this member's data, when and how."""
     member = get_object_or_404(
@@ -456,8 +456,8 @@ def access_log_member(request, member_id: int):
     )
 
 
-@require_GET
 @central_staff_required
+@require_GET
 def access_log_user(request, user_id: int):
     """Everything one user has read."""
     person = get_object_or_404(get_user_model(), pk=user_id)
