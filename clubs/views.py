@@ -12,10 +12,11 @@ import csv
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
@@ -115,6 +116,11 @@ def roster(request):
     """The roster with search, filters, sorting and pagination. An htmx request for
     the results region gets only the `_roster_table.html` fragment."""
     form, club_names = _roster_form(request)
+    if form.has_error("q", "national_id") and not request.htmx:
+        # Take the national id out of the address bar (and of every link on the page
+        # that repeats the current URL) before anything is rendered.
+        messages.warning(request, form.errors["q"][0])
+        return redirect(reverse("klubb:roster") + "?" + _querystring(form))
     queryset = form.filter(Member.objects.visible_to(request.user)).roster()
     paginator = Paginator(queryset, form.page_size)
     page = paginator.get_page(request.GET.get("page"))
@@ -141,6 +147,9 @@ def roster(request):
     context["is_fragment"] = bool(fragment)
     template = "clubs/_roster_table.html" if fragment else "clubs/roster.html"
     response = render(request, template, context)
+    if form.has_error("q", "national_id"):
+        # htmx would push the typed URL into the history; push the cleaned one instead.
+        response["HX-Push-Url"] = reverse("klubb:roster") + "?" + _querystring(form)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
 
@@ -244,6 +253,8 @@ def positions(request):
 
 def _export_rows(request):
     form, club_names = _roster_form(request)
+    if form.has_error("q", "national_id"):
+        raise PermissionDenied
     rows = list(form.filter(Member.objects.visible_to(request.user)).roster())
     return form, _label_rows(rows, club_names)
 

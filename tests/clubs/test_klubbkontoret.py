@@ -68,9 +68,26 @@ def test_the_roster_searches_by_name_number_email_and_phone(club_officer, club, 
 
 def test_the_roster_refuses_to_search_for_a_national_id(club_officer, club, client_for):
     member = MemberFactory(club=club)
-    response = client_for(club_officer).get(ROSTER, {"q": member.national_id})
+    response = client_for(club_officer).get(ROSTER, {"q": member.national_id, "status": ""})
+    assert response.status_code == 302
+    assert member.national_id not in response["Location"]
+    assert "status=" in response["Location"]  # the other filters are kept
+
+
+def test_an_htmx_national_id_search_pushes_a_clean_url(club_officer, club, client_for):
+    member = MemberFactory(club=club)
+    response = client_for(club_officer).get(
+        ROSTER, {"q": member.national_id}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="roster-results"
+    )
     assert response.status_code == 200
-    assert "kan ikke søke på fødselsnummer" in names(response)
+    assert member.national_id not in response["HX-Push-Url"]
+    assert member.national_id not in response.content.decode()
+
+
+def test_an_export_with_a_national_id_search_is_refused(club_officer, club, client_for):
+    member = MemberFactory(club=club)
+    response = client_for(club_officer).get(reverse("klubb:export_csv"), {"q": member.national_id})
+    assert response.status_code == 403
 
 
 def test_the_roster_shows_active_members_by_default_and_everyone_when_asked(
