@@ -154,3 +154,35 @@ def validate_phone(value: str) -> None:
             raise ValidationError(
                 _("Telefonnummeret må lagres i formatet +4712345678."), code="not_e164"
             )
+
+
+def make_national_id(
+    born: dt.date,
+    individual: int,
+    *,
+    d_number: bool = False,
+    h_number: bool = False,
+    scheme_2032: bool = False,
+) -> str:
+    """Return the valid national id for a birth date and a three-digit individual number.
+
+    `d_number` adds 40 to the day, `h_number` 40 to the month. With `scheme_2032` the
+    first check digit follows the new rule with a remainder other than 0, so the number
+    is valid only under the 2032 scheme. Raises ValueError when no check digit fits (about
+    one individual number in ten): callers draw another individual number.
+    """
+    if not 0 <= individual <= 999:
+        raise ValueError("individual must be 0..999")
+    day = born.day + (40 if d_number else 0)
+    month = born.month + (40 if h_number else 0)
+    base = f"{day:02d}{month:02d}{born.year % 100:02d}{individual:03d}"
+    total = sum(int(d) * w for d, w in zip(base, _K1_WEIGHTS, strict=True))
+    remainders = (1, 2, 3) if scheme_2032 else (0,)
+    k1 = next(((r - total) % 11 for r in remainders if (r - total) % 11 < 10), None)
+    if k1 is None:
+        raise ValueError("no first check digit for this individual number")
+    base += str(k1)
+    k2 = -sum(int(d) * w for d, w in zip(base, _K2_WEIGHTS, strict=True)) % 11
+    if k2 == 10:
+        raise ValueError("no second check digit for this individual number")
+    return base + str(k2)
