@@ -48,6 +48,8 @@ def measure(
         fn()
     with CaptureQueriesContext(connection) as queries:
         fn()
+    # Count now: every later request fires request_started, which resets the query log.
+    query_count = len(queries.captured_queries)
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -56,7 +58,7 @@ def measure(
     samples.sort()
     p50 = statistics.median(samples)
     p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return p50, p95, len(queries.captured_queries)
+    return p50, p95, query_count
 
 
 def get_ok(client: Client, url: str, **kwargs) -> Callable[[], object]:

@@ -140,9 +140,8 @@ def _history(member: Member) -> list[dict]:
         if hasattr(field, "verbose_name")
     }
     entries = []
-    for newer, older in zip(records, records[1:] + [None], strict=True):
-        if len(entries) == HISTORY_ROWS:
-            break
+    for index, newer in enumerate(records[:HISTORY_ROWS]):
+        older = records[index + 1] if index + 1 < len(records) else None
         changes = []
         if older is not None:
             for change in newer.diff_against(older).changes:

@@ -323,3 +323,11 @@ def test_the_member_page_uses_a_fixed_number_of_queries(central_staff, client_fo
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("register:member", args=[member.pk]))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_member_page_works_for_a_member_without_any_history(central_staff, client_for):
+    member = MemberFactory()
+    member.history.all().delete()  # as after a bulk import, which writes no history
+    response = client_for(central_staff).get(reverse("register:member", args=[member.pk]))
+    assert response.status_code == 200
+    assert response.context["history"] == []
