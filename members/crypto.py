@@ -44,6 +44,15 @@ def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 
 
+def is_current(token: str) -> bool:
+    """Return True if the token is encrypted with the primary (first) key."""
+    try:
+        Fernet(settings.FIELD_ENCRYPTION_KEYS[0].encode()).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 def keyed_hash(value: str) -> str:
     """Return the HMAC-SHA256 of a normalized value, for exact lookups."""
     key = settings.FIELD_HASH_KEY.encode()
