@@ -138,6 +138,10 @@ def roster(request):
         },
         "page_query": _querystring(form),
         "show_club": len(club_names) > 1,
+        # Current choices as strings, for the hand-rendered selects (Django's widget
+        # templates cost several milliseconds per page).
+        "selected": {name: str(form.value(name)) for name in FILTER_KEYS}
+        | {"sort": sort, "per_page": str(form.page_size)},
     }
     fragment = (
         request.htmx

@@ -320,3 +320,10 @@ def test_an_officer_without_mfa_is_sent_to_set_it_up(club, client_for):
     response = client_for(user).get(ROSTER)
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_index")
+
+
+def test_the_filter_form_shows_the_current_choices(club_officer, club, client_for):
+    html = names(client_for(club_officer).get(ROSTER, {"membership_type": "student"}))
+    assert '<option value="student" selected>' in html
+    assert '<option value="50" selected>' in html  # the default page size
+    assert '<option value="active" selected>' in html  # active members by default
