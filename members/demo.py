@@ -608,7 +608,10 @@ class DemoSeeder:
                      generate_series(p.first, p.last, interval '1 month') AS m(period)
                 """
             )
-            return cursor.rowcount
+            inserted = cursor.rowcount
+            # Dropped here too: inside an outer transaction (tests) ON COMMIT comes late.
+            cursor.execute("DROP TABLE seed_payment_plan")
+            return inserted
 
     def _payments_python(self, plan: list[tuple]) -> int:
         # Plain executemany: bulk_create's per-object work dominates at this size.
