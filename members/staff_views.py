@@ -58,6 +58,24 @@ SEARCH_FIELDS = (
 SECRET_FIELDS = {"national_id", "bank_account"}
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 hits: a short name prefix can match thousands of
+    members, and counting them all costs more than the page itself. Nobody pages
+    past the first thousand; the page says "more than 1 000" instead."""
+
+    COUNT_CAP = 1000
+
+    @property
+    def count(self) -> int:
+        if not hasattr(self, "_capped_count"):
+            self._capped_count = self.object_list[: self.COUNT_CAP + 1].count()
+        return self._capped_count
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.COUNT_CAP
+
+
 def _log_search(request, *, kind: str, hits: int) -> None:
     log_access(
         user=request.user,
@@ -111,7 +129,7 @@ def search(request):
             .values(*SEARCH_FIELDS)
             .order_by("last_name", "first_name", "member_number")
         )
-        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
         _log_search(request, kind=query_kind(query), hits=page.paginator.count)
         context.update(page=page, rows=rows, searched=True, extra_query=urlencode({"q": query}))

@@ -331,3 +331,13 @@ def test_the_member_page_works_for_a_member_without_any_history(central_staff, c
     response = client_for(central_staff).get(reverse("register:member", args=[member.pk]))
     assert response.status_code == 200
     assert response.context["history"] == []
+
+
+def test_a_very_broad_search_says_more_than_the_cap(central_staff, club, client_for, monkeypatch):
+    from members.staff_views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 5)
+    MemberFactory.create_batch(8, club=club, last_name="Bredde")
+    response = client_for(central_staff).get(SEARCH, {"q": "Bredde"})
+    assert "Mer enn 5 treff" in html(response)
+    assert len(response.context["rows"]) == 6  # the pages cover what was counted
