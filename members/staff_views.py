@@ -65,10 +65,15 @@ class CappedPaginator(Paginator):
 
     COUNT_CAP = 1000
 
+    def __init__(self, object_list, per_page, *, count_queryset, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        # Counted without ordering or joins, so the database can stop early.
+        self.count_queryset = count_queryset.order_by().values("pk")
+
     @property
     def count(self) -> int:
         if not hasattr(self, "_capped_count"):
-            self._capped_count = self.object_list[: self.COUNT_CAP + 1].count()
+            self._capped_count = self.count_queryset[: self.COUNT_CAP + 1].count()
         return self._capped_count
 
     @property
@@ -123,13 +128,12 @@ def search(request):
     form = StaffSearchForm(initial={"q": query})
     context = {"form": form, "query": query}
     if query:
-        results = (
-            Member.objects.visible_to(request.user)
-            .search(query)
-            .values(*SEARCH_FIELDS)
-            .order_by("last_name", "first_name", "member_number")
+        matches = Member.objects.visible_to(request.user).search(query)
+        results = matches.values(*SEARCH_FIELDS).order_by(
+            "last_name", "first_name", "member_number"
         )
-        page = CappedPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = CappedPaginator(results, PAGE_SIZE, count_queryset=matches)
+        page = paginator.get_page(request.GET.get("page"))
         rows = list(page.object_list)
         _log_search(request, kind=query_kind(query), hits=page.paginator.count)
         context.update(page=page, rows=rows, searched=True, extra_query=urlencode({"q": query}))
