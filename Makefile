@@ -30,7 +30,7 @@ demo: install
 	DEBUG=1 $(PY) manage.py seed_demo
 
 test: install
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

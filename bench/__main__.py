@@ -37,6 +37,11 @@ def main() -> int:
     from members.models import Member
 
     settings.ALLOWED_HOSTS = ["*"]
+    # Production settings (DEBUG off) but no collectstatic: serve {% static %} unhashed.
+    from django.test.utils import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}).enable()
     print(f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}", flush=True)
     call_command("migrate", verbosity=0)
     rows: list[Row] = []

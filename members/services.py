@@ -154,7 +154,8 @@ def _set_phone(member: Member, value: str) -> None:
 
 
 def _check_organisation(member: Member) -> None:
-    if member.club_id and member.club.branch_id != member.branch_id:
+    club = member.club if member.club_id else None
+    if club is not None and club.branch_id != member.branch_id:
         raise ValidationError({"club": _("Klubben hører til en annen avdeling enn medlemmet.")})
     if member.recruited_by_id and member.recruited_by_id == member.pk:
         raise ValidationError({"recruited_by": _("Et medlem kan ikke verve seg selv.")})
