@@ -10,6 +10,7 @@ urlpatterns = [
     path("medlem/<int:member_id>/", views.member_detail, name="member"),
     path("medlem/<int:member_id>/vis/", views.member_reveal, name="reveal"),
     path("medlem/<int:member_id>/endre/", views.member_edit, name="edit"),
+    path("medlem/<int:member_id>/inviter/", views.member_invite, name="invite"),
     path("medlem/<int:member_id>/tilgangslogg/", views.access_log_member, name="access_log_member"),
     path("medlem/<int:member_id>/<slug:action>/", views.member_action, name="action"),
     path("tilgangslogg/", views.access_log, name="access_log"),

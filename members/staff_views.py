@@ -486,3 +486,24 @@ def access_log_user(request, user_id: int):
     return render(
         request, "register/access_log.html", {"page": page, "rows": rows, "for_user": person}
     )
+
+
+@central_staff_required
+@require_POST
+def member_invite(request, member_id: int):
+    """E-mail the member a single-use link to create their Min side login."""
+    from .selfservice import invitation_create
+
+    member = _member_for(request, member_id)
+    try:
+        invitation_create(member=member, by=request.user, request=request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Invitasjonen er sendt til %(email)s. Lenken gjelder i 14 dager.")
+            % {"email": member.email},
+        )
+    return redirect("register:member", member_id=member.pk)

@@ -158,6 +158,17 @@ REGISTER = [
         url("register:reveal", own),
         expect(302, 404, 404, 404, 404, 405, 405),
     ),
+    Case(
+        "register:invite",
+        url("register:invite", own),
+        expect(302, 404, 404, 404, 404, 302, 302),
+        method="post",
+    ),
+    Case(
+        "register:invite by GET",
+        url("register:invite", own),
+        expect(302, 404, 404, 404, 404, 405, 405),
+    ),
     Case("register:access_log", url("register:access_log"), STAFF),
     Case("register:access_log_member", url("register:access_log_member", own), STAFF),
     Case(

@@ -341,3 +341,34 @@ def test_a_very_broad_search_says_more_than_the_cap(central_staff, club, client_
     response = client_for(central_staff).get(SEARCH, {"q": "Bredde"})
     assert "Mer enn 5 treff" in html(response)
     assert len(response.context["rows"]) == 6  # the pages cover what was counted
+
+
+@pytest.mark.django_db
+def test_staff_can_send_a_member_an_invitation_to_min_side(
+    client_for, central_staff, club, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from members.models import MemberInvitation
+    from tests.factories import MemberFactory
+
+    target = MemberFactory(club=club, email="uten.login@example.net")
+    client = client_for(central_staff)
+    page = client.get(f"/medlemsregister/medlem/{target.pk}/")
+    assert "Send invitasjon til Min side" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/medlemsregister/medlem/{target.pk}/inviter/")
+    assert response.status_code == 302
+    assert MemberInvitation.objects.filter(member=target, used_at__isnull=True).count() == 1
+    assert [m.to for m in mail.outbox] == [["uten.login@example.net"]]
+
+
+@pytest.mark.django_db
+def test_an_officer_cannot_send_invitations(client_for, club_officer, club):
+    from members.models import MemberInvitation
+    from tests.factories import MemberFactory
+
+    target = MemberFactory(club=club)
+    response = client_for(club_officer).post(f"/medlemsregister/medlem/{target.pk}/inviter/")
+    assert response.status_code == 404
+    assert not MemberInvitation.objects.exists()
