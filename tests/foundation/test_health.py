@@ -55,3 +55,11 @@ def test_csp_header_has_no_unsafe_inline(client):
     policy = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in policy
     assert "default-src 'self'" in policy
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_norwegian_until_english_is_chosen(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="nb"' in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert 'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="nb").content.decode()
