@@ -439,6 +439,20 @@ class MemberAdmin(SimpleHistoryAdmin):
     # --- search ------------------------------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
+        # The national-id lookup form is POSTed so the number never enters a URL; it
+        # continues as a search for the keyed hash.
+        if request.method == "POST" and "national_id_lookup" in request.POST:
+            digits = national_id_term(request.POST.get("national_id_lookup", ""))
+            if not digits:
+                self.message_user(
+                    request,
+                    _("Skriv et fødselsnummer eller D-nummer med 11 siffer."),
+                    level="error",
+                )
+                return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(
+                f"{request.path}?{urlencode({'q': f'fnr:{keyed_hash(digits)}'})}"
+            )
         digits = national_id_term(request.GET.get("q", ""))
         if digits:
             params = request.GET.copy()

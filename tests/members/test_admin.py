@@ -412,3 +412,21 @@ def test_payments_can_be_searched_by_member_number(admin_client, club):
     assert list(response.context["cl"].result_list) == [payment]
     text = admin_client.get(reverse("admin:members_payment_changelist"), {"q": "abc"})
     assert text.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_national_id_lookup_is_posted_and_never_puts_the_number_in_a_url(
+    admin_user, client_for, club
+):
+    from tests.factories import MemberFactory
+
+    target = MemberFactory(club=club)
+    MemberFactory(club=club)
+    client = client_for(admin_user)
+    page = client.get("/admin/members/member/")
+    assert 'name="national_id_lookup"' in page.content.decode()
+    response = client.post("/admin/members/member/", {"national_id_lookup": target.national_id})
+    assert response.status_code == 302
+    assert target.national_id not in response["Location"]
+    result = client.get(response["Location"])
+    assert list(result.context["cl"].result_list) == [target]
