@@ -256,6 +256,9 @@ LOGGING = {
     "loggers": {
         # Request bodies and SQL parameters may hold national ids: never log them.
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
