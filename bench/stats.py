@@ -89,7 +89,7 @@ def _top_up_payments() -> int:
             """,
             [missing],
         )
-        cursor.execute("ANALYZE members_payment")
+        cursor.execute("VACUUM ANALYZE members_payment")
     return missing
 
 
