@@ -1,6 +1,15 @@
 from .permissions import scope_for
 
 
+def _has_member(user) -> bool:
+    from members.models import Member
+
+    cached = getattr(user, "_state", None) and user._state.fields_cache.get("member")
+    if cached is not None:
+        return True
+    return Member.objects.filter(user=user).exists()
+
+
 def navigation(request):
     """Tell the base template which sections the user may open."""
     user = getattr(request, "user", None)
@@ -9,7 +18,8 @@ def navigation(request):
         return {"nav": {}}
     return {
         "nav": {
-            "min_side": hasattr(user, "member"),
+            # exists(), not user.member: the nav must not load (and decrypt) the record.
+            "min_side": _has_member(user),
             "klubbkontoret": scope.is_officer,
             "register": scope.central,
             "statistikk": scope.central or bool(scope.branch_ids),
