@@ -1,7 +1,9 @@
 """Settings for Medlemsportal: one module, everything that differs between machines
 comes from the environment (see README, "Configuration")."""
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import environ
@@ -109,7 +111,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="medlem"),
+            # Each test run gets its own prefix: rate-limit counters (allauth, activation)
+            # left in Redis by an earlier run must not leak into the next one.
+            "KEY_PREFIX": (
+                f"test-{os.getpid()}-{int(time.time())}"
+                if TESTING
+                else env.str("CACHE_KEY_PREFIX", default="medlem")
+            ),
         }
     }
 else:
