@@ -84,30 +84,9 @@ class MemberAdminForm(forms.ModelForm):
 
     class Meta:
         model = Member
+        # The secrets have their own form fields above.
         fields = [
-            "first_name",
-            "last_name",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "phone",
-            "email",
-            "membership_type",
-            "joined_lo_on",
-            "joined_union_on",
-            "joined_branch_on",
-            "branch",
-            "club",
-            "employer",
-            "recruited_by",
-            "allow_email",
-            "allow_sms",
-            "newsletter",
-            "magazine",
-            "surveys",
-            "benefits_marketing_reserved",
-            "user",
+            f for f in services.PROFILE_FIELD_ORDER if f not in {"national_id", "bank_account"}
         ]
 
     def __init__(self, *args, **kwargs):

@@ -30,35 +30,34 @@ from .validators import normalize_phone
 
 # Fields `member_update_profile` may change. Status, resignation and member number have
 # their own services (resign, rejoin, …) so that their rules cannot be bypassed.
-PROFILE_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "national_id",
-        "bank_account",
-        "street",
-        "postal_code",
-        "city",
-        "country",
-        "phone",
-        "email",
-        "membership_type",
-        "joined_lo_on",
-        "joined_union_on",
-        "joined_branch_on",
-        "branch",
-        "club",
-        "employer",
-        "recruited_by",
-        "allow_email",
-        "allow_sms",
-        "newsletter",
-        "magazine",
-        "surveys",
-        "benefits_marketing_reserved",
-        "user",
-    }
+PROFILE_FIELD_ORDER = (
+    "first_name",
+    "last_name",
+    "national_id",
+    "bank_account",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+    "email",
+    "membership_type",
+    "joined_lo_on",
+    "joined_union_on",
+    "joined_branch_on",
+    "branch",
+    "club",
+    "employer",
+    "recruited_by",
+    "allow_email",
+    "allow_sms",
+    "newsletter",
+    "magazine",
+    "surveys",
+    "benefits_marketing_reserved",
+    "user",
 )
+PROFILE_FIELDS = frozenset(PROFILE_FIELD_ORDER)
 _FOREIGN_KEYS = {"branch", "club", "employer", "recruited_by", "user"}
 
 # The status a resignation reason leaves the member in.

@@ -46,6 +46,28 @@ def _errors_to_form(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _submit_versioned(request, member: Member, form_class, save):
+    """Validate a Min side form that carries the record's version, then call `save(form)`.
+
+    Returns `(member, form, status, result)`. A form from a second tab whose version is
+    stale is replaced by a fresh one (409) so nothing is half-saved; invalid input gives
+    400; success gives 200 and what `save` returned.
+    """
+    form = form_class(request.POST, member=member)
+    if not form.is_valid():
+        return member, form, 400, None
+    try:
+        result = save(form)
+    except selfservice.StaleFormError as error:
+        messages.error(request, error.messages[0])
+        member = _own_member(request)
+        return member, form_class(member=member), 409, None
+    except ValidationError as error:
+        _errors_to_form(form, error)
+        return member, form, 400, None
+    return member, form, 200, result
+
+
 def _open_requests(member: Member):
     from privacy.models import DataSubjectRequest
 
@@ -102,38 +124,31 @@ def profile(request):
     member = _own_member(request)
     status = 200
     if request.method == "POST":
-        form = ProfileForm(request.POST, member=member)
-        if form.is_valid():
-            try:
-                _member, pending = selfservice.profile_update(
-                    member=member,
-                    by=request.user,
-                    data={**form.profile_data(), "email": form.cleaned_data["email"]},
-                    expected_version=form.cleaned_data["version"],
-                    request=request,
-                )
-            except selfservice.StaleFormError as error:
-                messages.error(request, error.messages[0])
-                member = _own_member(request)
-                form = ProfileForm(member=member)
-                status = 409
-            except ValidationError as error:
-                _errors_to_form(form, error)
-                status = 400
-            else:
-                messages.success(request, _("Opplysningene er lagret."))
-                if pending is not None:
-                    messages.info(
-                        request,
-                        _(
-                            "Vi har sendt en lenke til %(email)s. Den nye e-postadressen tas "
-                            "i bruk når du har åpnet lenken."
-                        )
-                        % {"email": pending.new_email},
+        member, form, status, result = _submit_versioned(
+            request,
+            member,
+            ProfileForm,
+            lambda form: selfservice.profile_update(
+                member=member,
+                by=request.user,
+                data={**form.profile_data(), "email": form.cleaned_data["email"]},
+                expected_version=form.cleaned_data["version"],
+                request=request,
+            ),
+        )
+        if status == 200:
+            _member, pending = result
+            messages.success(request, _("Opplysningene er lagret."))
+            if pending is not None:
+                messages.info(
+                    request,
+                    _(
+                        "Vi har sendt en lenke til %(email)s. Den nye e-postadressen tas "
+                        "i bruk når du har åpnet lenken."
                     )
-                return redirect("minside:profile")
-        else:
-            status = 400
+                    % {"email": pending.new_email},
+                )
+            return redirect("minside:profile")
     else:
         form = ProfileForm(member=member)
     pending_email = (
@@ -219,28 +234,20 @@ def preferences(request):
     member = _own_member(request)
     status = 200
     if request.method == "POST":
-        form = PreferencesForm(request.POST, member=member)
-        if form.is_valid():
-            try:
-                selfservice.preferences_update(
-                    member=member,
-                    by=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    **form.choices(),
-                )
-            except selfservice.StaleFormError as error:
-                messages.error(request, error.messages[0])
-                member = _own_member(request)
-                form = PreferencesForm(member=member)
-                status = 409
-            except ValidationError as error:
-                _errors_to_form(form, error)
-                status = 400
-            else:
-                messages.success(request, _("Kommunikasjonsvalgene er lagret."))
-                return redirect("minside:preferences")
-        else:
-            status = 400
+        member, form, status, _result = _submit_versioned(
+            request,
+            member,
+            PreferencesForm,
+            lambda form: selfservice.preferences_update(
+                member=member,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.choices(),
+            ),
+        )
+        if status == 200:
+            messages.success(request, _("Kommunikasjonsvalgene er lagret."))
+            return redirect("minside:preferences")
     else:
         form = PreferencesForm(member=member)
     return render(
