@@ -37,6 +37,8 @@ from .models import (
 )
 from .validators import mask_bank_account, mask_national_id
 
+POSITION_LABELS = dict(PositionTitle.choices)
+
 DIRECT_SOURCES = (PaymentSource.OCR, PaymentSource.MANUAL, PaymentSource.CARD)
 ACCESS_LOG_ON_PAGE = 200
 
@@ -201,10 +203,8 @@ def periods(member: Member) -> dict[str, list[dict]]:
     for row in rows:
         item = dict(zip(columns, row, strict=True))
         if item["kind"] == "position":
-            try:
-                item["label"] = str(PositionTitle(item["label"]).label)
-            except ValueError:
-                pass
+            # A title no longer among the choices keeps its stored value.
+            item["label"] = str(POSITION_LABELS.get(item["label"], item["label"]))
         result[item["kind"]].append(item)
     for items in result.values():
         items.sort(key=lambda i: i["started"] or dt.date.min, reverse=True)

@@ -25,6 +25,8 @@ from members.models import (
 _K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 PASSWORD = "test-passord-123"
+# What a test member types when signing up: long and mixed enough for the validators.
+SIGNUP_PASSWORD = "Sterkt-passord-2025"
 
 
 def national_id_for(born: dt.date, rng: random.Random, *, d_number: bool = False) -> str:

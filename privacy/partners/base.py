@@ -8,6 +8,7 @@ outbox decides about retries from `permanent`. The HTTP transport lives in
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -28,7 +29,7 @@ class PartnerError(Exception):
         self.permanent = permanent
 
 
-class PartnerAdapter:
+class PartnerAdapter(ABC):
     """Base for one recipient. Subclasses set `slug` and implement `send`."""
 
     slug: str = ""
@@ -86,8 +87,9 @@ class PartnerAdapter:
             permanent=response.is_permanent_failure,
         )
 
+    @abstractmethod
     def send(self, disclosure: Disclosure) -> None:
-        raise NotImplementedError
+        """Deliver one event; raise `PartnerError` when it was not delivered."""
 
 
 # Payload keys that are about the event, not fields of the member.

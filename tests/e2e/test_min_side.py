@@ -9,10 +9,9 @@ import pytest
 from django.core import mail
 
 from members.models import Member, TaxDeductionCap
-from tests.factories import MemberFactory, PaymentFactory
+from tests.factories import SIGNUP_PASSWORD, MemberFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "Sterkt-passord-2025"
 
 
 def _link(pattern: str) -> str:
@@ -39,8 +38,8 @@ def test_activation_profile_preferences_and_pdf(page, axe_check, live_server):
     page.get_by_label("Medlemsnummer").fill(str(member.member_number))
     page.get_by_label("Fødselsnummer (11 siffer)").fill(member.national_id)
     page.get_by_label("E-post").fill("kari.nordmann@example.org")
-    page.get_by_label("Velg passord").fill(PASSWORD)
-    page.get_by_label("Gjenta passordet").fill(PASSWORD)
+    page.get_by_label("Velg passord").fill(SIGNUP_PASSWORD)
+    page.get_by_label("Gjenta passordet").fill(SIGNUP_PASSWORD)
     page.get_by_role("button", name="Aktiver").click()
     page.wait_for_load_state()
     axe_check(page)
@@ -56,7 +55,7 @@ def test_activation_profile_preferences_and_pdf(page, axe_check, live_server):
     # Log in.
     page.goto("/accounts/login/")
     page.get_by_label("E-post").fill("kari.nordmann@example.org")
-    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_label("Passord").fill(SIGNUP_PASSWORD)
     page.get_by_role("button", name="Logg inn", exact=True).click()
     page.wait_for_load_state()
 
@@ -122,8 +121,8 @@ def test_wrong_identity_shows_one_accessible_message(page, axe_check):
     page.get_by_label("Medlemsnummer").fill(str(member.member_number))
     page.get_by_label("Fødselsnummer (11 siffer)").fill(other.national_id)
     page.get_by_label("E-post").fill("feil@example.org")
-    page.get_by_label("Velg passord").fill(PASSWORD)
-    page.get_by_label("Gjenta passordet").fill(PASSWORD)
+    page.get_by_label("Velg passord").fill(SIGNUP_PASSWORD)
+    page.get_by_label("Gjenta passordet").fill(SIGNUP_PASSWORD)
     page.get_by_role("button", name="Aktiver").click()
     page.wait_for_load_state()
     assert page.get_by_role("alert").inner_text().startswith("Vi kunne ikke bekrefte")

@@ -14,13 +14,18 @@ from django.utils import timezone
 
 from members import selfservice
 from members.models import MemberInvitation, MemberStatus
-from tests.factories import MemberFactory, UserFactory
+from tests.factories import SIGNUP_PASSWORD, MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 SIGNUP = "/accounts/signup/"
-PASSWORD = "Sterkt-passord-2025"
 GENERIC = "Vi kunne ikke bekrefte medlemskapet"
+# What an invited member fills in: the invitation stands in for number and national id.
+INVITED_SIGNUP = {
+    "email": "kari@example.net",
+    "password1": SIGNUP_PASSWORD,
+    "password2": SIGNUP_PASSWORD,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -40,8 +45,8 @@ def signup(client, *, number, national_id, email="ny@example.org", ip="10.0.0.1"
         "member_number": str(number),
         "national_id": national_id,
         "email": email,
-        "password1": PASSWORD,
-        "password2": PASSWORD,
+        "password1": SIGNUP_PASSWORD,
+        "password2": SIGNUP_PASSWORD,
     }
     return client.post(SIGNUP, data, REMOTE_ADDR=ip)
 
@@ -172,9 +177,7 @@ def test_an_invitation_link_activates_without_national_id(client, person, centra
     page = client.get(SIGNUP).content.decode()
     assert 'name="national_id"' not in page
     assert "Du er invitert" in page
-    response = client.post(
-        SIGNUP, {"email": "kari@example.net", "password1": PASSWORD, "password2": PASSWORD}
-    )
+    response = client.post(SIGNUP, INVITED_SIGNUP)
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.user is not None
@@ -185,7 +188,7 @@ def test_a_used_invitation_link_cannot_be_used_again(client, person, central_sta
     url = selfservice.invitation_create(member=person, by=central_staff)
     token = _token_from(url)
     client.get(reverse("minside:invitation", args=[token]))
-    client.post(SIGNUP, {"email": "kari@example.net", "password1": PASSWORD, "password2": PASSWORD})
+    client.post(SIGNUP, INVITED_SIGNUP)
     client.logout()
     response = client.get(reverse("minside:invitation", args=[token]))
     assert response.status_code == 410
@@ -210,9 +213,7 @@ def test_an_invitation_that_expires_between_visit_and_signup_links_nothing(
     url = selfservice.invitation_create(member=person, by=central_staff)
     client.get(reverse("minside:invitation", args=[_token_from(url)]))
     MemberInvitation.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    response = client.post(
-        SIGNUP, {"email": "kari@example.net", "password1": PASSWORD, "password2": PASSWORD}
-    )
+    response = client.post(SIGNUP, INVITED_SIGNUP)
     # Without a valid invitation the form asks for number and national id again.
     assert response.status_code == 200
     assert 'name="national_id"' in response.content.decode()
