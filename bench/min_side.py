@@ -34,7 +34,7 @@ TARGET_PDF_S = 1.5
 
 def _bench_user():
     """Return a login linked to a member with payments (the demo member if present)."""
-    from members import selfservice
+    from members.minside import services as selfservice
     from members.models import Member, MemberStatus
 
     User = get_user_model()
@@ -59,7 +59,7 @@ def _bench_user():
 
 def _enrich(user) -> None:
     """Give the measured member some history, access log and payments (idempotent)."""
-    from members import selfservice
+    from members.minside import services as selfservice
     from members.models import Member, Payment, PaymentSource
     from privacy.access_log import log_access
     from privacy.models import AccessAction, AccessLog

@@ -17,7 +17,7 @@ from django.utils import timezone
 from bench.common import Context, Row, get_ok, measure, throughput
 from clubs.models import AccessGrant, AccessLevel
 from members.models import Member, MembershipSnapshot, Payment
-from members.stats import take_membership_snapshot
+from members.stats.snapshots import take_membership_snapshot
 
 AREA = "stats"
 PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -25,3 +25,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=30),
     },
 }
+
+
+def enqueue(name: str, *, kwargs: dict | None = None, **options):
+    """Queue the task registered under `name`. Modules whose work a task wraps enqueue
+    through this instead of importing their own `tasks.py`, which imports them: the
+    dependency runs one way only. Eager mode (no REDIS_URL, tests) runs it in-process."""
+    if name not in app.tasks:
+        # The tasks modules are imported by the worker at start; in the web process
+        # they may not be yet.
+        app.loader.import_default_modules()
+    return app.tasks[name].apply_async(kwargs=kwargs or {}, **options)

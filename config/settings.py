@@ -152,8 +152,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Signup is activation: only a member (member number + national id, or a staff
-# invitation) can make a login, and it is linked to that member (members/account_forms).
-ACCOUNT_FORMS = {"signup": "members.account_forms.ActivationSignupForm"}
+# invitation) can make a login, and it is linked to that member (members/minside/account_forms.py).
+ACCOUNT_FORMS = {"signup": "members.minside.account_forms.ActivationSignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Medlemsportal"

@@ -12,9 +12,9 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("min-side/", include("members.urls")),
-    path("medlemsregister/", include("members.staff_urls")),
-    path("statistikk/", include("members.stats_urls")),
+    path("min-side/", include("members.minside.urls")),
+    path("medlemsregister/", include("members.register.urls")),
+    path("statistikk/", include("members.stats.urls")),
     path("klubbkontoret/", include("clubs.urls")),
     path("", include("privacy.urls")),
 ]

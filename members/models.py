@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from stdnum import luhn
 
+from .choices import MagazineChoice, MembershipType, MemberStatus, ResignationReason
 from .crypto import EncryptedTextField, keyed_hash
 from .validators import (
     birth_date_from_national_id,
@@ -23,37 +24,6 @@ from .validators import (
     validate_phone,
     validate_postal_code,
 )
-
-
-class MembershipType(models.TextChoices):
-    ORDINARY = "ordinary", _("Ordinært medlem")
-    STUDENT = "student", _("Student")
-    APPRENTICE = "apprentice", _("Lærling")
-    PENSIONER = "pensioner", _("Pensjonist")
-    UNEMPLOYED = "unemployed", _("Arbeidsledig")
-    DISABLED = "disabled", _("Uføretrygdet")
-
-
-class MemberStatus(models.TextChoices):
-    ACTIVE = "active", _("Aktiv")
-    RESIGNED = "resigned", _("Utmeldt")
-    STRUCK_OFF = "struck_off", _("Strøket")
-    DECEASED = "deceased", _("Død")
-    TRANSFERRED = "transferred", _("Overført")
-
-
-class ResignationReason(models.TextChoices):
-    RESIGNED = "resigned", _("Utmeldt")
-    TRANSFER_LO = "transfer_lo", _("Overført til annet LO-forbund")
-    TRANSFER_OTHER = "transfer_other", _("Overført til forbund utenfor LO")
-    STRUCK_OFF = "struck_off", _("Strøket for manglende betaling")
-    DECEASED = "deceased", _("Død")
-
-
-class MagazineChoice(models.TextChoices):
-    PAPER = "paper", _("Papir")
-    DIGITAL = "digital", _("Digitalt")
-    NONE = "none", _("Ikke ønsket")
 
 
 class Union(models.Model):
@@ -604,51 +574,15 @@ class PendingEmailChange(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
 
-class MembershipSnapshot(models.Model):
-    """Nightly counts for statistics, so trends stay right after erasures. No person.
+# The statistics area keeps its derived tables beside its queries; imported here so
+# Django registers them with this app.
+from .stats.models import DuesSnapshot, MembershipSnapshot  # noqa: E402
 
-    One row per day, branch, type, status and resignation reason (empty for members
-    who have not resigned). `count` is how many members are in that group at the end of
-    `taken_on`; `joined`, `recruited` and `resigned` count the group's members who
-    joined (were recruited, resigned) in the calendar month of `taken_on`, up to and
-    including that day, so the month's last snapshot holds the whole month."""
-
-    taken_on = models.DateField(db_index=True)
-    branch = models.ForeignKey("clubs.Branch", on_delete=models.CASCADE, related_name="+")
-    membership_type = models.CharField(max_length=20, choices=MembershipType.choices)
-    status = models.CharField(max_length=20, choices=MemberStatus.choices)
-    resignation_reason = models.CharField(
-        max_length=20, choices=ResignationReason.choices, blank=True, default=""
-    )
-    count = models.PositiveIntegerField()
-    joined = models.PositiveIntegerField(default=0)
-    recruited = models.PositiveIntegerField(default=0)
-    resigned = models.PositiveIntegerField(default=0)
-    # Active members with no dues payment paid in the three months up to `taken_on`.
-    arrears = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["taken_on", "branch", "membership_type", "status", "resignation_reason"],
-                name="one_snapshot_row_per_reason",
-            )
-        ]
-
-
-class DuesSnapshot(models.Model):
-    """Dues paid per period month, branch and membership type, summed nightly so the
-    dashboard need not add up millions of payments on every view. Payments of erased
-    members have no branch and stay in the union total (branch empty). No person."""
-
-    period = models.DateField()
-    branch = models.ForeignKey(
-        "clubs.Branch", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    membership_type = models.CharField(max_length=20, choices=MembershipType.choices, blank=True)
-    paid_ore = models.BigIntegerField(default=0)
-    payments = models.PositiveIntegerField(default=0)
-    computed_on = models.DateField()
-
-    class Meta:
-        indexes = [models.Index(fields=["period", "branch"], name="dues_snapshot_period_idx")]
+__all__ = [
+    "DuesSnapshot",
+    "MagazineChoice",
+    "MembershipSnapshot",
+    "MembershipType",
+    "MemberStatus",
+    "ResignationReason",
+]

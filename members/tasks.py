@@ -8,7 +8,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from . import stats
+from .stats import snapshots
 
 
 @shared_task(
@@ -22,4 +22,4 @@ def take_membership_snapshot(on: str | None = None) -> int:
     """Snapshot the day just ended (beat runs this at 01:30), or the ISO date `on`.
     The day's rows are replaced, so a retry or a second run writes the same rows."""
     day = dt.date.fromisoformat(on) if on else timezone.localdate() - dt.timedelta(days=1)
-    return stats.take_membership_snapshot(on=day)
+    return snapshots.take_membership_snapshot(on=day)

@@ -29,6 +29,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 
+from config.celery import enqueue
+
 from .models import Disclosure, DisclosureEvent, DisclosureStatus, Recipient, RecipientRule
 from .partners import PartnerError, get_adapter
 
@@ -353,10 +355,9 @@ def queue_recipient_sync(recipient: Recipient, members: Iterable[Member]) -> lis
 def enqueue_delivery(ids: list[int] | None = None, *, countdown: float | None = None) -> bool:
     """Ask a worker to deliver these rows. Never raises: when the broker is down the
     rows stay due and the periodic sweep delivers them. Returns whether it was queued."""
-    from .tasks import deliver_disclosures
-
     try:
-        deliver_disclosures.apply_async(
+        enqueue(
+            "privacy.deliver_disclosures",
             kwargs={"ids": ids},
             countdown=countdown or 0,
             retry=True,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "privacy"
 urlpatterns = [
@@ -14,31 +14,37 @@ urlpatterns = [
     path("info/", views.info_index, name="info_index"),
     path("info/<slug:slug>/", views.info, name="info"),
     # Central staff.
-    path("personvern/behandlingsprotokoll/", views.processing_record, name="processing_record"),
-    path("sok/statistikk/", views.search_terms, name="search_terms"),
-    path("personvern/henvendelser/", views.request_list, name="requests"),
-    path("personvern/henvendelser/ny/", views.request_new, name="request_new"),
-    path("personvern/henvendelser/<int:pk>/", views.request_detail, name="request_detail"),
-    path("personvern/henvendelser/<int:pk>/tildel/", views.request_assign, name="request_assign"),
-    path("personvern/henvendelser/<int:pk>/notat/", views.request_note, name="request_note"),
+    path(
+        "personvern/behandlingsprotokoll/", staff_views.processing_record, name="processing_record"
+    ),
+    path("sok/statistikk/", staff_views.search_terms, name="search_terms"),
+    path("personvern/henvendelser/", staff_views.request_list, name="requests"),
+    path("personvern/henvendelser/ny/", staff_views.request_new, name="request_new"),
+    path("personvern/henvendelser/<int:pk>/", staff_views.request_detail, name="request_detail"),
+    path(
+        "personvern/henvendelser/<int:pk>/tildel/",
+        staff_views.request_assign,
+        name="request_assign",
+    ),
+    path("personvern/henvendelser/<int:pk>/notat/", staff_views.request_note, name="request_note"),
     path(
         "personvern/henvendelser/<int:pk>/innsynsrapport.pdf",
-        views.request_access_report,
+        staff_views.request_access_report,
         name="request_access_report",
     ),
     path(
         "personvern/henvendelser/<int:pk>/godkjenn-sletting/",
-        views.request_approve_erasure,
+        staff_views.request_approve_erasure,
         name="request_approve_erasure",
     ),
     path(
         "personvern/henvendelser/<int:pk>/rett/",
-        views.request_apply_correction,
+        staff_views.request_apply_correction,
         name="request_apply_correction",
     ),
     path(
         "personvern/henvendelser/<int:pk>/avslutt/",
-        views.request_complete,
+        staff_views.request_complete,
         name="request_complete",
     ),
 ]

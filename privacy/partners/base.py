@@ -14,19 +14,12 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from . import http
+from .errors import PartnerError
 
 if TYPE_CHECKING:
     from privacy.models import Disclosure
 
-
-class PartnerError(Exception):
-    """Delivery failed. `permanent=True` means retrying the same request cannot help
-    (the partner rejected it); otherwise the outbox tries again later."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
+__all__ = ["MemberResourceAdapter", "PartnerAdapter", "PartnerError"]
 
 
 class PartnerAdapter(ABC):

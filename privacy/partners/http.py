@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import PartnerError
+
 # Client errors that a later retry can still fix.
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 409, 423, 425, 429})
 
@@ -47,8 +49,6 @@ def request(
 ) -> Response:
     """Send one request; returns the response for every HTTP status. Raises
     `PartnerError` (temporary) when the partner cannot be reached at all."""
-    from .base import PartnerError
-
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise PartnerError(f"Partner URL must be http(s), not {parts.scheme or 'empty'}.")

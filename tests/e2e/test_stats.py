@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from members.stats import add_months
+from members.stats.filters import add_months
 from tests.factories import ClubFactory, MemberFactory, PositionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
