@@ -28,6 +28,18 @@ app.conf.beat_schedule = {
 
 
 def enqueue(name: str, *, kwargs: dict | None = None, **options):
+    "avtalegiro-claims": {
+        "task": "members.avtalegiro_claims",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
+    },
+    "strike-off-non-payers": {
+        "task": "members.strike_off_non_payers",
+        "schedule": crontab(day_of_month=5, hour=6, minute=0),
+    },
+    "tax-report": {
+        "task": "members.tax_report",
+        "schedule": crontab(month_of_year=1, day_of_month=15, hour=4, minute=0),
+    },
     """Queue the task registered under `name`. Modules whose work a task wraps enqueue
     through this instead of importing their own `tasks.py`, which imports them: the
     dependency runs one way only. Eager mode (no REDIS_URL, tests) runs it in-process."""

@@ -387,6 +387,21 @@ class PaymentSource(models.TextChoices):
     PAYROLL = "payroll", _("Trekk i lønn")
     MANUAL = "manual", _("Manuell registrering")
     CARD = "card", _("Kort")
+    AVTALEGIRO = "avtalegiro", _("AvtaleGiro")
+    INVOICE = "invoice", _("Faktura med KID")
+    EMPLOYER = "employer", _("Betalt av arbeidsgiver uten trekk")
+
+
+# Dues paid directly to the union: what the tax report to Skatteetaten covers. Payroll
+# deductions are reported by the employer in the a-melding and are never counted here.
+DIRECT_SOURCES = (
+    PaymentSource.OCR,
+    PaymentSource.MANUAL,
+    PaymentSource.CARD,
+    PaymentSource.AVTALEGIRO,
+    PaymentSource.INVOICE,
+    PaymentSource.EMPLOYER,
+)
 
 
 class Payment(models.Model):
@@ -404,6 +419,16 @@ class Payment(models.Model):
     kid = models.CharField(_("KID"), max_length=25, blank=True)
     source = models.CharField(_("kilde"), max_length=10, choices=PaymentSource.choices)
     reference = models.CharField(_("referanse"), max_length=64, blank=True)
+    # The OCR file or deduction list the payment came from (dues area); a corrected
+    # deduction list replaces the payments of the one before it.
+    batch = models.ForeignKey(
+        "members.DuesImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("innlesing"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -426,61 +451,6 @@ class Payment(models.Model):
     @property
     def amount_kr(self):
         return self.amount_ore / 100
-
-
-class DuesRate(models.Model):
-    """Dues per year and membership type: a percentage of gross pay with a monthly cap
-    plus a fixed legal-aid part, or a flat monthly amount."""
-
-    year = models.PositiveSmallIntegerField(_("år"))
-    membership_type = models.CharField(
-        _("medlemskapstype"), max_length=20, choices=MembershipType.choices
-    )
-    percent = models.DecimalField(
-        _("prosent av brutto lønn"), max_digits=4, decimal_places=2, null=True, blank=True
-    )
-    monthly_cap_ore = models.PositiveIntegerField(_("månedlig tak (øre)"), null=True, blank=True)
-    legal_aid_ore = models.PositiveIntegerField(_("rettshjelpsforsikring (øre/mnd)"), default=0)
-    flat_monthly_ore = models.PositiveIntegerField(_("fast beløp (øre/mnd)"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-year", "membership_type"]
-        verbose_name = _("kontingentsats")
-        verbose_name_plural = _("kontingentsatser")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["year", "membership_type"], name="one_rate_per_year_type"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.get_membership_type_display()}"
-
-    def expected_monthly_ore(self, gross_monthly_ore: int | None = None) -> int:
-        """Return the expected monthly dues; percentage rates need the gross pay."""
-        if self.flat_monthly_ore is not None:
-            return self.flat_monthly_ore + self.legal_aid_ore
-        if self.percent is None or gross_monthly_ore is None:
-            return self.legal_aid_ore + (self.monthly_cap_ore or 0)
-        amount = int(gross_monthly_ore * self.percent / 100)
-        if self.monthly_cap_ore is not None:
-            amount = min(amount, self.monthly_cap_ore)
-        return amount + self.legal_aid_ore
-
-
-class TaxDeductionCap(models.Model):
-    """The yearly cap of the union-dues tax deduction (fagforeningsfradrag)."""
-
-    year = models.PositiveSmallIntegerField(_("år"), unique=True)
-    amount_ore = models.PositiveIntegerField(_("maksimalt fradrag (øre)"))
-
-    class Meta:
-        ordering = ["-year"]
-        verbose_name = _("tak for fagforeningsfradrag")
-        verbose_name_plural = _("tak for fagforeningsfradrag")
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.amount_ore // 100} kr"
 
 
 class ProductKind(models.TextChoices):
@@ -574,12 +544,16 @@ class PendingEmailChange(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
 
-# The statistics area keeps its derived tables beside its queries; imported here so
-# Django registers them with this app.
+# Areas keep their tables beside their code; imported here so Django registers them
+# with this app. The dues area holds the rates and tax-deduction caps (imported by name
+# from here too), the payment accounts, imports and worklists.
+from .dues.models import DuesRate, TaxDeductionCap  # noqa: E402, I001
 from .stats.models import DuesSnapshot, MembershipSnapshot  # noqa: E402
 
 __all__ = [
+    "DuesRate",
     "DuesSnapshot",
+    "TaxDeductionCap",
     "MagazineChoice",
     "MembershipSnapshot",
     "MembershipType",

@@ -4,10 +4,15 @@ run twice."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .dues import queries as dues_queries
+from .dues import services as dues_services
+from .dues import tax as dues_tax
 from .stats import snapshots
 
 
@@ -23,3 +28,41 @@ def take_membership_snapshot(on: str | None = None) -> int:
     The day's rows are replaced, so a retry or a second run writes the same rows."""
     day = dt.date.fromisoformat(on) if on else timezone.localdate() - dt.timedelta(days=1)
     return snapshots.take_membership_snapshot(on=day)
+
+
+# --- dues (members/dues/) ----------------------------------------------------------------
+
+
+@shared_task(name="members.import_ocr_file", acks_late=True, ignore_result=True, time_limit=30 * 60)
+def import_ocr_file(path: str) -> int | None:
+    """Import the OCR file at `path` (a file Nets delivered). A transmission already
+    imported is refused by the service, so a retry changes nothing."""
+    file = Path(path)
+    try:
+        return dues_services.ocr_import(data=file.read_bytes(), filename=file.name, by=None).pk
+    except ValidationError:
+        return None
+
+
+@shared_task(name="members.avtalegiro_claims", acks_late=True, ignore_result=True)
+def avtalegiro_claims(period: str | None = None) -> int:
+    """Next month's AvtaleGiro claims (or the ISO month `period`); made once per month."""
+    month = (
+        dt.date.fromisoformat(period)
+        if period
+        else dues_queries.add_months(timezone.localdate(), 1)
+    )
+    return dues_services.avtalegiro_claims(period=month).pk
+
+
+@shared_task(name="members.strike_off_non_payers", acks_late=True, ignore_result=True)
+def strike_off_non_payers() -> int:
+    """Monthly: remind members who are behind. Striking off is for staff to confirm on
+    the review page (the reminder starts the notice period); reminders are sent once."""
+    return dues_services.send_reminders(today=timezone.localdate())
+
+
+@shared_task(name="members.tax_report", acks_late=True, ignore_result=True, time_limit=30 * 60)
+def tax_report(year: int | None = None) -> int:
+    """Yearly (January): the report of last year's directly paid dues."""
+    return dues_tax.tax_report_create(year=year or timezone.localdate().year - 1, by=None).pk

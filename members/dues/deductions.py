@@ -1,0 +1,338 @@
+"""Payroll deduction lists: the monthly list to each employer, the employer's returned
+list (every line a Payment with source payroll, in one transaction) and the deviations
+staff resolve. A list for the same employer and period is refused a second time unless
+staff ask to replace it (a corrected list); a malformed list is refused whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clubs.models import Employer
+from members import services as member_services
+from members.choices import MemberStatus
+from members.crypto import keyed_hash
+from members.models import DuesRate, Member, Payment, PaymentKind, PaymentSource
+
+from . import payroll, queries
+from .models import (
+    EXCUSING,
+    RESOLUTIONS_FOR,
+    Deviation,
+    DeviationKind,
+    DuesAccount,
+    DuesExemption,
+    DuesImport,
+    ImportKind,
+    ImportStatus,
+    PaymentMethod,
+    ResolutionStatus,
+)
+from .services import sha256
+
+# Differences below one krone are rounding, not deviations.
+TOLERANCE_ORE = 100
+
+
+def out_rows(employer: Employer, period: dt.date) -> list[payroll.OutRow]:
+    """Whom the employer deducts for `period`, and how: active members paying by
+    payroll deduction at this employer."""
+    rates = {r.membership_type: r for r in DuesRate.objects.filter(year=period.year)}
+    accounts = (
+        DuesAccount.objects.filter(
+            payment_method=PaymentMethod.PAYROLL,
+            member__employer=employer,
+            member__status=MemberStatus.ACTIVE,
+            member__joined_union_on__lte=queries.month_end(period),
+        )
+        .select_related("member")
+        .order_by("member__last_name", "member__first_name", "member__member_number")
+    )
+    rows = []
+    for account in accounts:
+        member = account.member
+        rate = rates.get(member.membership_type)
+        if rate is None or rate.is_free:
+            continue
+        rows.append(
+            payroll.OutRow(
+                member_number=member.member_number,
+                national_id=member.national_id,
+                last_name=member.last_name,
+                first_name=member.first_name,
+                percent=rate.percent,
+                cap_ore=rate.monthly_cap_ore,
+                minimum_ore=rate.minimum_monthly_ore,
+                insurance_ore=rate.legal_aid_ore,
+                flat_ore=rate.flat_monthly_ore,
+                insurance_reserved=account.insurance_reserved,
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def deduction_list_import(*, data: bytes, filename: str, by, replace: bool = False) -> DuesImport:
+    """Import an employer's returned list. Raises ValidationError (nothing saved) when the
+    file is malformed, names no employer we know, or the period's list is in already
+    (unless `replace`, which replaces the earlier list's payments and deviations)."""
+    try:
+        parsed = payroll.parse(data, filename)
+    except payroll.ListFileError as exc:
+        raise ValidationError(
+            _("Listen er avvist: %(reason)s") % {"reason": str(exc)}, code="malformed"
+        ) from None
+    employer = Employer.objects.filter(org_number=parsed.org_number).first()
+    if employer is None:
+        raise ValidationError(
+            _("Ingen arbeidsgiver har organisasjonsnummer %(org)s.") % {"org": parsed.org_number},
+            code="unknown_employer",
+        )
+    digest = sha256(data)
+    earlier = (
+        DuesImport.objects.select_for_update()
+        .filter(
+            kind=ImportKind.PAYROLL,
+            status=ImportStatus.ACTIVE,
+            employer=employer,
+            period=parsed.period,
+        )
+        .first()
+    )
+    if earlier is not None:
+        if earlier.sha256 == digest or not replace:
+            raise ValidationError(
+                _(
+                    "Listen fra %(employer)s for %(period)s er allerede lest inn. "
+                    "Er dette en rettet liste, kryss av for å erstatte den."
+                )
+                % {"employer": employer.name, "period": f"{parsed.period:%m.%Y}"},
+                code="duplicate",
+            )
+        earlier.status = ImportStatus.REPLACED
+        earlier.save(update_fields=["status"])
+        Payment.objects.filter(batch=earlier).delete()
+        earlier.deviation_rows.all().delete()
+    batch = DuesImport.objects.create(
+        kind=ImportKind.PAYROLL,
+        filename=filename[:200],
+        sha256=digest,
+        employer=employer,
+        period=parsed.period,
+        uploaded_by=by,
+    )
+    matched, deviations = _match_lines(batch, employer, parsed)
+    deviations += _missing(batch, employer, parsed.period, matched)
+    if parsed.stated_total_ore is not None and parsed.stated_total_ore != parsed.total_ore:
+        deviations.append(
+            Deviation(
+                batch=batch,
+                employer=employer,
+                period=parsed.period,
+                kind=DeviationKind.TOTAL_MISMATCH,
+                expected_ore=parsed.total_ore,
+                amount_ore=parsed.stated_total_ore,
+            )
+        )
+    Deviation.objects.bulk_create(deviations, batch_size=1000)
+    batch.lines = len(parsed.lines)
+    batch.total_ore = parsed.total_ore
+    batch.matched = len(matched)
+    batch.unmatched = len(parsed.lines) - len(matched)
+    batch.deviations = len(deviations)
+    batch.save()
+    return batch
+
+
+def _match_lines(batch, employer, parsed) -> tuple[set[int], list[Deviation]]:
+    """Payments for the lines that match a member (by national id through the keyed
+    hash, else by member number); deviations for the rest and for what differs."""
+    hashes = {line.line: keyed_hash(line.national_id) for line in parsed.lines if line.national_id}
+    fields = ("id", "national_id_hash", "member_number", "employer_id", "status", "membership_type")
+    by_hash, by_number = {}, {}
+    values = list(hashes.values())
+    for i in range(0, len(values), 5000):
+        for row in Member.objects.filter(national_id_hash__in=values[i : i + 5000]).values(*fields):
+            by_hash[row["national_id_hash"]] = row
+    numbers = [
+        line.member_number
+        for line in parsed.lines
+        if line.member_number and line.line not in hashes
+    ]
+    for row in Member.objects.filter(member_number__in=numbers).values(*fields):
+        by_number[row["member_number"]] = row
+    rates = {r.membership_type: r for r in DuesRate.objects.filter(year=parsed.period.year)}
+    found = [
+        by_hash.get(hashes[line.line]) if line.line in hashes else by_number.get(line.member_number)
+        for line in parsed.lines
+    ]
+    accounts = {
+        a.member_id: a
+        for a in DuesAccount.objects.filter(member_id__in=[m["id"] for m in found if m])
+    }
+    paid_on = queries.month_end(parsed.period)
+    payments, deviations, matched = [], [], set()
+    new_accounts, changed_accounts = [], []
+    for line, member in zip(parsed.lines, found, strict=True):
+        common = {
+            "batch": batch,
+            "employer": employer,
+            "period": parsed.period,
+            "line_no": line.line,
+        }
+        if member is None or member["status"] != MemberStatus.ACTIVE:
+            deviations.append(
+                Deviation(
+                    kind=DeviationKind.NOT_MEMBER,
+                    name=line.name[:200],
+                    national_id=line.national_id,
+                    amount_ore=line.amount_ore,
+                    member_id=member["id"] if member else None,
+                    **common,
+                )
+            )
+            continue
+        matched.add(member["id"])
+        payments.append(
+            Payment(
+                member_id=member["id"],
+                kind=PaymentKind.DUES,
+                amount_ore=line.amount_ore,
+                period=parsed.period,
+                paid_on=paid_on,
+                source=PaymentSource.PAYROLL,
+                reference=f"trekk-{batch.pk}-{line.line}",
+                batch=batch,
+            )
+        )
+        if member["employer_id"] != employer.pk:
+            deviations.append(
+                Deviation(
+                    kind=DeviationKind.OTHER_EMPLOYER,
+                    member_id=member["id"],
+                    amount_ore=line.amount_ore,
+                    **common,
+                )
+            )
+        account = accounts.get(member["id"])
+        if account is None:
+            account = DuesAccount(member_id=member["id"], payment_method=PaymentMethod.PAYROLL)
+            new_accounts.append(account)
+        elif line.gross_ore is not None and account.gross_monthly_ore != line.gross_ore:
+            changed_accounts.append(account)
+        if line.gross_ore is not None:
+            account.gross_monthly_ore = line.gross_ore
+        rate = rates.get(member["membership_type"])
+        if rate is not None and (rate.percent is None or account.gross_monthly_ore is not None):
+            expected = rate.expected_monthly_ore(
+                account.gross_monthly_ore, insurance_reserved=account.insurance_reserved
+            )
+            if abs(expected - line.amount_ore) >= TOLERANCE_ORE:
+                deviations.append(
+                    Deviation(
+                        kind=DeviationKind.AMOUNT_DIFFERS,
+                        member_id=member["id"],
+                        expected_ore=expected,
+                        amount_ore=line.amount_ore,
+                        **common,
+                    )
+                )
+    Payment.objects.bulk_create(payments, batch_size=2000)
+    DuesAccount.objects.bulk_create(new_accounts, batch_size=2000)
+    DuesAccount.objects.bulk_update(changed_accounts, ["gross_monthly_ore"], batch_size=2000)
+    return matched, deviations
+
+
+def _missing(batch, employer, period, matched: set[int]) -> list[Deviation]:
+    """Members we expected on the list (payroll, this employer, active) who are not."""
+    expected = out_rows(employer, period)
+    ids = dict(
+        Member.objects.filter(member_number__in=[r.member_number for r in expected]).values_list(
+            "member_number", "id"
+        )
+    )
+    accounts = {
+        a.member_id: a
+        for a in DuesAccount.objects.filter(member_id__in=ids.values()).select_related("member")
+    }
+    result = []
+    for row in expected:
+        member_id = ids[row.member_number]
+        if member_id in matched:
+            continue
+        account = accounts[member_id]
+        result.append(
+            Deviation(
+                batch=batch,
+                employer=employer,
+                period=period,
+                kind=DeviationKind.MISSING,
+                member_id=member_id,
+                expected_ore=queries.expected_for(account.member, period, account),
+            )
+        )
+    return result
+
+
+@transaction.atomic
+def deviation_resolve(
+    *, deviation: Deviation, by, resolution: str, member: Member | None = None, note: str = ""
+) -> Deviation:
+    """Record staff's decision on a deviation and carry it out: assign the line to a
+    member, move the member to this employer, excuse the month (leave, NAV), or switch
+    the member to invoice."""
+    deviation = Deviation.objects.select_for_update().get(pk=deviation.pk)
+    if deviation.status != ResolutionStatus.OPEN:
+        raise ValidationError(_("Avviket er allerede behandlet."), code="resolved")
+    if resolution not in RESOLUTIONS_FOR[deviation.kind]:
+        raise ValidationError({"resolution": _("Velg en løsning som passer avviket.")})
+    if resolution == "assigned":
+        if member is None or member.status != MemberStatus.ACTIVE:
+            raise ValidationError({"member_number": _("Oppgi et aktivt medlem.")})
+        Payment.objects.create(
+            member=member,
+            kind=PaymentKind.DUES,
+            amount_ore=deviation.amount_ore or 0,
+            period=deviation.period,
+            paid_on=queries.month_end(deviation.period),
+            source=PaymentSource.PAYROLL,
+            reference=f"trekk-{deviation.batch_id}-{deviation.line_no}",
+            batch=deviation.batch,
+        )
+        deviation.member = member
+        deviation.national_id = ""
+    elif resolution == "moved":
+        member_services.member_update_profile(
+            member=deviation.member, by=by, data={"employer": deviation.employer}
+        )
+    elif resolution in ("left_employer", "switch_invoice"):
+        account, _created = DuesAccount.objects.get_or_create(member=deviation.member)
+        account.payment_method = PaymentMethod.INVOICE
+        account.save()
+    elif resolution in EXCUSING:
+        DuesExemption.objects.get_or_create(
+            member=deviation.member, period=deviation.period, defaults={"reason": resolution}
+        )
+    deviation.status = ResolutionStatus.RESOLVED
+    deviation.resolution = resolution
+    deviation.note = note[:200]
+    deviation.resolved_by = by
+    deviation.resolved_at = timezone.now()
+    deviation.save()
+    return deviation
+
+
+def missing_streak(member: Member, employer: Employer, period: dt.date) -> int:
+    """How many months in a row up to `period` the member has been missing from the
+    employer's lists (staff switch to invoice after a few)."""
+    streak = 0
+    while Deviation.objects.filter(
+        member=member, employer=employer, period=period, kind=DeviationKind.MISSING
+    ).exists():
+        streak += 1
+        period = queries.add_months(period, -1)
+    return streak

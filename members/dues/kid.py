@@ -1,0 +1,56 @@
+"""KID numbers (kundeidentifikasjon) on OCR giro, AvtaleGiro and invoices: 4–25 digits,
+the last a mod-10 (Luhn) or mod-11 check digit ("-" when mod 11 leaves 10). The union's
+own KIDs are the member number in 7 digits plus a mod-10 digit (`members.models.kid_for`);
+banks accept both schemes, so both are verified and both lead back to a member number."""
+
+from __future__ import annotations
+
+KID_MIN, KID_MAX = 4, 25
+
+
+def mod10_digit(base: str) -> str:
+    """The Luhn check digit of `base`."""
+    total = 0
+    for i, char in enumerate(reversed(base)):
+        digit = int(char)
+        if i % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def mod11_digit(base: str) -> str:
+    """The mod-11 check digit of `base` (weights 2–7 from the right); "-" for 10."""
+    total = sum(int(char) * (2 + i % 6) for i, char in enumerate(reversed(base)))
+    remainder = 11 - total % 11
+    if remainder == 11:
+        return "0"
+    if remainder == 10:
+        return "-"
+    return str(remainder)
+
+
+def is_valid_kid(kid: str) -> bool:
+    """True when `kid` has 4–25 characters, digits only (but a mod-11 "-" at the end),
+    and its last character is the mod-10 or the mod-11 check digit of the rest."""
+    if not kid or not KID_MIN <= len(kid) <= KID_MAX:
+        return False
+    base, check = kid[:-1], kid[-1]
+    if not base.isdigit() or not (check.isdigit() or check == "-"):
+        return False
+    return check == mod10_digit(base) or check == mod11_digit(base)
+
+
+def member_number_from_kid(kid: str) -> int | None:
+    """The member number a valid KID carries (everything but the check digit), or None."""
+    if not is_valid_kid(kid):
+        return None
+    return int(kid[:-1])
+
+
+def kid_mod11(member_number: int) -> str:
+    """A mod-11 KID for a member number (some banks' older agreements used these)."""
+    base = f"{member_number:07d}"
+    return base + mod11_digit(base)

@@ -1,0 +1,212 @@
+"""Reading Nets OCR giro files (also the AvtaleGiro agreement and payment files Nets
+sends): 80-character records in ISO-8859-1. Records are parsed one line at a time with
+netsgiro's record classes, so a fault is reported with its line number, and the counts
+and sums in the assignment (88) and transmission (89) end records are verified: a file
+that does not add up is refused whole.
+
+Only what the dues services need comes out: transactions (with the sign of a reversal
+applied) and AvtaleGiro agreement changes. No database access here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from netsgiro import (
+    AssignmentType,
+    AvtaleGiroRegistrationType,
+    RecordType,
+    ServiceCode,
+    TransactionType,
+)
+from netsgiro.records import (
+    AssignmentEnd,
+    AssignmentStart,
+    AvtaleGiroAgreement,
+    Record,
+    TransactionAmountItem1,
+    TransactionAmountItem2,
+    TransactionAmountItem3,
+    TransactionSpecification,
+    TransmissionEnd,
+    TransmissionStart,
+)
+
+RECORD_CLASSES: dict[int, type[Record]] = {
+    RecordType.TRANSMISSION_START: TransmissionStart,
+    RecordType.ASSIGNMENT_START: AssignmentStart,
+    RecordType.TRANSACTION_AMOUNT_ITEM_1: TransactionAmountItem1,
+    RecordType.TRANSACTION_AMOUNT_ITEM_2: TransactionAmountItem2,
+    RecordType.TRANSACTION_AMOUNT_ITEM_3: TransactionAmountItem3,
+    RecordType.TRANSACTION_SPECIFICATION: TransactionSpecification,
+    RecordType.TRANSACTION_AGREEMENTS: AvtaleGiroAgreement,
+    RecordType.ASSIGNMENT_END: AssignmentEnd,
+    RecordType.TRANSMISSION_END: TransmissionEnd,
+}
+REVERSALS = {TransactionType.REVERSING_WITH_KID, TransactionType.REVERSING_WITH_TEXT}
+
+
+class OcrFileError(ValueError):
+    """The file is refused whole; `line` is 1-based (0: the file as a whole)."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"linje {line}: {reason}" if line else reason)
+        self.line = line
+        self.reason = reason
+
+
+@dataclass
+class OcrTransaction:
+    reference: str  # unique per transmission: assignment and transaction number
+    service_code: int
+    transaction_type: int
+    kid: str
+    amount_ore: int  # negative for reversals
+    nets_date: dt.date
+    line: int
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.amount_ore < 0
+
+
+@dataclass
+class OcrAgreement:
+    kid: str
+    registration_type: int  # AvtaleGiroRegistrationType
+    notify: bool
+    line: int
+
+    @property
+    def deleted(self) -> bool:
+        return self.registration_type == AvtaleGiroRegistrationType.DELETED_AGREEMENT
+
+
+@dataclass
+class OcrFile:
+    transmission: str  # data transmitter + transmission number
+    nets_date: dt.date | None
+    transactions: list[OcrTransaction] = field(default_factory=list)
+    agreements: list[OcrAgreement] = field(default_factory=list)
+
+    @property
+    def total_ore(self) -> int:
+        return sum(t.amount_ore for t in self.transactions)
+
+
+def decode(data: bytes) -> str:
+    """Nets files are ISO-8859-1; every byte decodes, so this never fails."""
+    return data.decode("iso-8859-1")
+
+
+def _record(line_no: int, line: str) -> Record:
+    if len(line) != 80:
+        raise OcrFileError(line_no, f"posten har {len(line)} tegn, ikke 80")
+    if not line.startswith("NY"):
+        raise OcrFileError(line_no, "posten begynner ikke med formatkoden NY")
+    kind = line[6:8]
+    if not kind.isdigit() or int(kind) not in RECORD_CLASSES:
+        raise OcrFileError(line_no, f"ukjent posttype {kind!r}")
+    try:
+        return RECORD_CLASSES[int(kind)].from_string(line)
+    except (ValueError, TypeError) as exc:
+        # netsgiro's message repeats the whole line; ours names the record type only.
+        raise OcrFileError(line_no, f"posttype {kind} har feil format") from exc
+
+
+def _check_end(line_no: int, end, transactions: int, records: int, amount: int | None) -> None:
+    if end.num_transactions != transactions:
+        raise OcrFileError(
+            line_no, f"sluttposten oppgir {end.num_transactions} transaksjoner, fant {transactions}"
+        )
+    if end.num_records != records:
+        raise OcrFileError(line_no, f"sluttposten oppgir {end.num_records} poster, fant {records}")
+    if amount is not None and end.total_amount is not None and end.total_amount != amount:
+        raise OcrFileError(line_no, "sluttpostens sum stemmer ikke med transaksjonene")
+
+
+def parse(text: str) -> OcrFile:
+    """Parse and verify one transmission; raises OcrFileError for the first fault."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+    if not lines or not lines[0]:
+        raise OcrFileError(0, "filen er tom")
+    first = _record(1, lines[0])
+    if not isinstance(first, TransmissionStart):
+        raise OcrFileError(1, "filen begynner ikke med en startpost for forsendelse (10)")
+    result = OcrFile(
+        transmission=f"{first.data_transmitter}-{first.transmission_number}", nets_date=None
+    )
+    total_transactions = total_amount = 0
+    assignment: AssignmentStart | None = None
+    a_records = a_transactions = a_amount = 0
+    current: OcrTransaction | None = None
+    ended = False
+    for line_no, line in enumerate(lines[1:], start=2):
+        if ended:
+            raise OcrFileError(line_no, "poster etter sluttposten for forsendelsen")
+        record = _record(line_no, line)
+        if isinstance(record, TransmissionStart):
+            raise OcrFileError(line_no, "mer enn én forsendelse i filen")
+        if isinstance(record, TransmissionEnd):
+            if assignment is not None:
+                raise OcrFileError(line_no, "oppdraget er ikke avsluttet (88)")
+            _check_end(line_no, record, total_transactions, len(lines), total_amount)
+            result.nets_date = record.nets_date
+            ended = True
+            continue
+        if isinstance(record, AssignmentStart):
+            if assignment is not None:
+                raise OcrFileError(line_no, "nytt oppdrag før det forrige er avsluttet")
+            if record.service_code not in (ServiceCode.OCR_GIRO, ServiceCode.AVTALEGIRO):
+                raise OcrFileError(line_no, "ukjent tjenestekode")
+            assignment, a_records, a_transactions, a_amount = record, 1, 0, 0
+            continue
+        if assignment is None:
+            raise OcrFileError(line_no, "post utenfor et oppdrag")
+        a_records += 1
+        if isinstance(record, AssignmentEnd):
+            _check_end(line_no, record, a_transactions, a_records, a_amount)
+            total_transactions += a_transactions
+            total_amount += a_amount
+            assignment = None
+            continue
+        if record.service_code != assignment.service_code:
+            raise OcrFileError(line_no, "tjenestekoden skiller seg fra oppdragets")
+        if isinstance(record, AvtaleGiroAgreement):
+            if assignment.assignment_type != AssignmentType.AVTALEGIRO_AGREEMENTS:
+                raise OcrFileError(line_no, "avtalepost (70) utenfor et avtaleoppdrag")
+            a_transactions += 1
+            result.agreements.append(
+                OcrAgreement(
+                    kid=(record.kid or "").strip(),
+                    registration_type=int(record.registration_type),
+                    notify=bool(record.notify),
+                    line=line_no,
+                )
+            )
+        elif isinstance(record, TransactionAmountItem1):
+            a_transactions += 1
+            a_amount += record.amount
+            sign = -1 if record.transaction_type in REVERSALS or record.sign == "-" else 1
+            current = OcrTransaction(
+                reference=(
+                    f"{result.transmission}-{assignment.assignment_number}-"
+                    f"{record.transaction_number}"
+                ),
+                service_code=int(record.service_code),
+                transaction_type=int(record.transaction_type),
+                kid=(record.kid or "").strip(),
+                amount_ore=sign * record.amount,
+                nets_date=record.nets_date,
+                line=line_no,
+            )
+            result.transactions.append(current)
+        elif isinstance(record, TransactionAmountItem2 | TransactionAmountItem3):
+            if current is None or record.transaction_number != int(
+                current.reference.rsplit("-", 1)[1]
+            ):
+                raise OcrFileError(line_no, "beløpspost uten beløpspost 1 for samme transaksjon")
+        # Specification records (49) carry payer-notice text only.
+    if not ended:
+        raise OcrFileError(len(lines), "filen mangler sluttpost for forsendelsen (89)")
+    return result
