@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "privacy.deliver_disclosures",
         "schedule": 60.0,
     },
+    "dispatch-messages": {
+        "task": "members.dispatch_messages",
+        "schedule": 60.0,
+    },
     "membership-snapshot": {
         "task": "members.take_membership_snapshot",
         "schedule": crontab(hour=1, minute=30),

@@ -252,6 +252,18 @@ DISCLOSURE_MAX_ATTEMPTS = env.int("DISCLOSURE_MAX_ATTEMPTS", default=8)
 # First retry of a failed delivery after about this many seconds, doubling each time.
 DISCLOSURE_BACKOFF_SECONDS = env.float("DISCLOSURE_BACKOFF_SECONDS", default=30.0)
 
+# Messaging (members/messaging): e-mails and SMS per minute across all workers (0 = no
+# limit), rows claimed per batch, and how long a worker holds a send before another
+# may take it over (a killed worker's lease runs out). SMS through PARTNER_SMS_URL/_TOKEN.
+MESSAGING_RATE_PER_MINUTE = env.int("MESSAGING_RATE_PER_MINUTE", default=600)
+MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=200)
+MESSAGING_LEASE_SECONDS = env.int("MESSAGING_LEASE_SECONDS", default=120)
+MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)
+SMS_SENDER_NAME = env.str("SMS_SENDER_NAME", default="IndEnergi")
+# Absolute links in e-mails sent by workers (no request to build them from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_NAME = env.str("SITE_NAME", default="Medlemsportal")
+
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 ADMINS = [("Drift", a) for a in env.list("ADMIN_EMAILS", default=[])]
 

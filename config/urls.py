@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from members.messaging import urls as messaging_urls
+
 from . import views
 
 urlpatterns = [
@@ -13,6 +15,15 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("min-side/", include("members.minside.urls")),
+    path(
+        "medlemsregister/meldinger/",
+        include(("members.messaging.urls", "messaging"), namespace="register_messaging"),
+    ),
+    path(
+        "klubbkontoret/meldinger/",
+        include(("members.messaging.urls", "messaging"), namespace="klubb_messaging"),
+    ),
+    path("", include((messaging_urls.public_urlpatterns, "unsubscribe"))),
     path("medlemsregister/", include("members.register.urls")),
     path("statistikk/", include("members.stats.urls")),
     path("klubbkontoret/", include("clubs.urls")),

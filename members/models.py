@@ -549,12 +549,15 @@ class PendingEmailChange(models.Model):
 # from here too), the payment accounts, imports and worklists.
 from .dues.models import DuesRate, TaxDeductionCap  # noqa: E402, I001
 from .stats.models import DuesSnapshot, MembershipSnapshot  # noqa: E402
+from .messaging.models import Message, MessageRecipient  # noqa: E402
 
 __all__ = [
     "DuesRate",
     "DuesSnapshot",
     "TaxDeductionCap",
     "MagazineChoice",
+    "Message",
+    "MessageRecipient",
     "MembershipSnapshot",
     "MembershipType",
     "MemberStatus",

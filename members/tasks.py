@@ -13,6 +13,8 @@ from django.utils import timezone
 from .dues import queries as dues_queries
 from .dues import services as dues_services
 from .dues import tax as dues_tax
+from .messaging import delivery
+from .messaging import services as messaging_services
 from .stats import snapshots
 
 
@@ -28,6 +30,25 @@ def take_membership_snapshot(on: str | None = None) -> int:
     The day's rows are replaced, so a retry or a second run writes the same rows."""
     day = dt.date.fromisoformat(on) if on else timezone.localdate() - dt.timedelta(days=1)
     return snapshots.take_membership_snapshot(on=day)
+
+
+@shared_task(
+    name="members.send_message",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def send_message(message_id: int) -> int:
+    """Send (a slice of) one message; a send longer than a slice re-enqueues itself.
+    Only the holder of the message's lease sends, so a duplicate task does nothing."""
+    return delivery.run_send(message_id=message_id).sent
+
+
+@shared_task(name="members.dispatch_messages", acks_late=True, ignore_result=True)
+def dispatch_messages() -> int:
+    """Beat, every minute: start due scheduled messages, resume abandoned sends."""
+    return messaging_services.dispatch_due()
 
 
 # --- dues (members/dues/) ----------------------------------------------------------------
