@@ -129,6 +129,8 @@ class DisclosureEvent(models.TextChoices):
 
 class DisclosureStatus(models.TextChoices):
     PENDING = "pending", _("Venter")
+    # Claimed by a worker (a lease until `next_attempt_at`); due again if it expires.
+    SENDING = "sending", _("Sendes nå")
     SENT = "sent", _("Levert")
     FAILED = "failed", _("Feilet, prøves igjen")
     DEAD = "dead", _("Stoppet (krever behandling)")

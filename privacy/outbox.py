@@ -7,32 +7,34 @@ writes one `Disclosure` row holding only that recipient's fields. After commit a
 delivery task is enqueued; if that fails (Redis down), the row waits for the periodic
 sweep. Nothing is ever sent from inside the writing transaction.
 
-Delivering (`deliver_due`) sends due rows through the recipient's adapter, one row per
-short transaction, locked with SKIP LOCKED on PostgreSQL so workers never send the same
-row twice at once, in order per member and recipient, with exponential backoff and a
-dead-letter state. Sent rows stay: they are the log of what was shared with whom.
+Delivering lives in `privacy.delivery` (claimed leases, a total deadline per call, a
+circuit breaker per partner); its entry points are re-exported here. Sent rows stay:
+they are the log of what was shared with whom.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from config.celery import enqueue
-
-from .models import Disclosure, DisclosureEvent, DisclosureStatus, Recipient, RecipientRule
-from .partners import PartnerError, get_adapter
+from .delivery import (
+    DUE_STATUSES,
+    DeliveryResult,
+    backoff_seconds,
+    deliver_due,
+    delivery_backlog,
+    enqueue_delivery,
+    retry_disclosures,
+)
+from .models import Disclosure, DisclosureEvent, Recipient, RecipientRule
+from .partners import get_adapter
 
 if TYPE_CHECKING:
     from clubs.models import Position
@@ -74,7 +76,6 @@ MEMBER_FIELDS = frozenset(
 # Fields that come from the member's club position (training platform).
 POSITION_FIELDS = frozenset({"position", "position_started_on"})
 
-DUE_STATUSES = (DisclosureStatus.PENDING, DisclosureStatus.FAILED)
 OPEN_ORDER_STATUSES = ("pending", "confirmed")
 
 
@@ -352,183 +353,16 @@ def queue_recipient_sync(recipient: Recipient, members: Iterable[Member]) -> lis
     return _write(disclosures)
 
 
-def enqueue_delivery(ids: list[int] | None = None, *, countdown: float | None = None) -> bool:
-    """Ask a worker to deliver these rows. Never raises: when the broker is down the
-    rows stay due and the periodic sweep delivers them. Returns whether it was queued."""
-    try:
-        enqueue(
-            "privacy.deliver_disclosures",
-            kwargs={"ids": ids},
-            countdown=countdown or 0,
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
-        )
-    except Exception:
-        logger.warning(
-            "Could not enqueue delivery of %d disclosure(s); the sweep will deliver them.",
-            len(ids or ()),
-            exc_info=True,
-        )
-        return False
-    return True
-
-
-# --- Delivering ----------------------------------------------------------------------
-
-
-def backoff_seconds(attempts: int) -> float:
-    """Exponential backoff with jitter after `attempts` failed tries: half the delay
-    fixed, half random, so partners coming back are not hit by every row at once."""
-    base = float(getattr(settings, "DISCLOSURE_BACKOFF_SECONDS", 30.0))
-    cap = float(getattr(settings, "DISCLOSURE_BACKOFF_MAX_SECONDS", 6 * 3600))
-    delay = min(cap, base * 2 ** max(attempts - 1, 0))
-    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not security
-
-
-@dataclass
-class DeliveryResult:
-    sent: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    dead: list[int] = field(default_factory=list)
-    blocked: list[int] = field(default_factory=list)
-    # Seconds until every row that failed in this run is due again.
-    retry_after: float | None = None
-
-    def merge(self, other: DeliveryResult) -> None:
-        self.sent += other.sent
-        self.failed += other.failed
-        self.dead += other.dead
-        self.blocked += other.blocked
-        if other.retry_after is not None:
-            self.retry_after = max(self.retry_after or 0.0, other.retry_after)
-
-
-def _locked(queryset):
-    if connection.vendor == "postgresql":
-        return queryset.select_for_update(skip_locked=True, of=("self",))
-    return queryset
-
-
-def _same_stream(**filters):
-    """Other rows of the same member for the same recipient (for an Exists subquery)."""
-    return Disclosure.objects.filter(
-        recipient_id=OuterRef("recipient_id"), member_number=OuterRef("member_number"), **filters
-    )
-
-
-def _deliver_one(pk: int, result: DeliveryResult) -> Disclosure | None:
-    """Deliver one due row in its own transaction. Returns the row when it was sent."""
-    now = timezone.now()
-    with transaction.atomic():
-        # One round trip: lock the row (skipped if another worker has it) and learn
-        # whether an earlier event is still unsent and whether a later one waits.
-        row = (
-            _locked(Disclosure.objects.select_related("recipient"))
-            .filter(pk=pk, status__in=DUE_STATUSES, next_attempt_at__lte=now)
-            .annotate(
-                earlier_unsent=Exists(
-                    _same_stream(pk__lt=OuterRef("pk")).exclude(status=DisclosureStatus.SENT)
-                ),
-                has_follower=Exists(_same_stream(pk__gt=OuterRef("pk"), status__in=DUE_STATUSES)),
-            )
-            .first()
-        )
-        if row is None:
-            return None  # Another worker has it, or it is done or not due.
-        if row.earlier_unsent:
-            # Per-member order: this event waits until the one before it is sent.
-            result.blocked.append(row.pk)
-            return None
-        row.attempts += 1
-        try:
-            get_adapter(row.recipient.slug).send(row)
-        except PartnerError as error:
-            row.last_error = error.message[:500]
-            max_attempts = int(getattr(settings, "DISCLOSURE_MAX_ATTEMPTS", 8))
-            if error.permanent or row.attempts >= max_attempts:
-                row.status = DisclosureStatus.DEAD
-                result.dead.append(row.pk)
-                logger.warning("Disclosure %s is dead: %s", row.event_id, row.last_error)
-            else:
-                row.status = DisclosureStatus.FAILED
-                delay = backoff_seconds(row.attempts)
-                row.next_attempt_at = timezone.now() + dt.timedelta(seconds=delay)
-                result.failed.append(row.pk)
-                result.retry_after = max(result.retry_after or 0.0, delay)
-            row.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
-            return None
-        row.status = DisclosureStatus.SENT
-        row.sent_at = timezone.now()
-        row.last_error = ""
-        if row.event == DisclosureEvent.ERASED:
-            # The partner has erased the member: the log keeps only the member number.
-            row.payload = {"member_number": row.member_number}
-        row.save(update_fields=["attempts", "status", "sent_at", "last_error", "payload"])
-        result.sent.append(row.pk)
-        return row
-
-
-def _next_in_line(row: Disclosure) -> int | None:
-    return (
-        Disclosure.objects.filter(
-            recipient_id=row.recipient_id,
-            member_number=row.member_number,
-            pk__gt=row.pk,
-            status__in=DUE_STATUSES,
-            next_attempt_at__lte=timezone.now(),
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
-def deliver_due(
-    *, ids: Iterable[int] | None = None, batch_size: int = 200, time_budget: float | None = None
-) -> DeliveryResult:
-    """Deliver due rows (only `ids` when given, else every due row), oldest first.
-    Stops after `time_budget` seconds; what is left waits for the next run."""
-    started = time.monotonic()
-    result = DeliveryResult()
-    due = Disclosure.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=timezone.now())
-    if ids is not None:
-        due = due.filter(pk__in=list(ids))
-    last_pk = 0
-    while True:
-        batch = list(
-            due.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            break
-        for pk in batch:
-            sent = _deliver_one(pk, result)
-            # Once an event is sent, the member's next event for that partner may go.
-            while sent is not None:
-                follower = _next_in_line(sent) if getattr(sent, "has_follower", True) else None
-                sent = _deliver_one(follower, result) if follower else None
-            if time_budget is not None and time.monotonic() - started > time_budget:
-                return result
-        last_pk = batch[-1]
-    return result
-
-
-def retry_disclosures(pks: Iterable[int]) -> int:
-    """Put dead or failed rows back in the queue with a fresh set of attempts (staff
-    action). Returns how many rows were reset."""
-    pks = list(pks)
-    count = Disclosure.objects.filter(
-        pk__in=pks, status__in=(DisclosureStatus.DEAD, DisclosureStatus.FAILED)
-    ).update(status=DisclosureStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
-    if count:
-        transaction.on_commit(partial(enqueue_delivery, pks))
-    return count
-
-
-def delivery_backlog() -> dict[str, int]:
-    """Rows per status other than sent: waiting, failing and dead (admin, monitoring)."""
-    counts = dict.fromkeys(DisclosureStatus.values, 0)
-    counts.pop(DisclosureStatus.SENT)
-    rows = Disclosure.objects.exclude(status=DisclosureStatus.SENT).values("status")
-    for row in rows.annotate(n=Count("id")):
-        counts[row["status"]] = row["n"]
-    return counts
+__all__ = [
+    "DUE_STATUSES",
+    "DeliveryResult",
+    "backoff_seconds",
+    "deliver_due",
+    "delivery_backlog",
+    "enqueue_delivery",
+    "queue_member_event",
+    "queue_order_event",
+    "queue_position_event",
+    "queue_recipient_sync",
+    "retry_disclosures",
+]

@@ -50,6 +50,16 @@ def _eager_celery():
 
 
 @pytest.fixture(autouse=True)
+def _closed_partner_circuits():
+    """Each test starts with every partner's circuit closed (the breaker is per process)."""
+    from privacy.delivery import breaker
+
+    breaker.reset()
+    yield
+    breaker.reset()
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"

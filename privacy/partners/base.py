@@ -72,6 +72,8 @@ class PartnerAdapter(ABC):
             json_body=body,
             headers=self.headers(disclosure),
             timeout=float(getattr(settings, "PARTNER_HTTP_TIMEOUT", 10.0)),
+            # The whole call, however slowly the partner answers (see http.py).
+            deadline=float(getattr(settings, "PARTNER_HTTP_DEADLINE", 15.0)),
         )
         if response.ok or response.status in ok_statuses:
             return response

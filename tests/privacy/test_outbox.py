@@ -360,6 +360,7 @@ def test_a_failed_row_waits_for_its_next_attempt(ola, partners, settings):
 
 def test_a_row_is_dead_after_the_last_attempt_and_staff_can_retry_it(ola, partners, settings):
     settings.DISCLOSURE_MAX_ATTEMPTS = 3
+    settings.PARTNER_BREAKER_FAILURES = 10  # the circuit stays closed for the retry
     accept_all(partners, status=500)
     row = next(r for r in queue(ola, "created") if r.recipient.slug == "lo")
 

@@ -131,6 +131,8 @@ def worker(django_db_setup, django_db_blocker, partners, tmp_path_factory):
         ),
         "REDIS_URL": _redis_url(),
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        # The worker shares the test's development keys, which only DEBUG accepts.
+        "DEBUG": "1",
         "SECRET_KEY": settings.SECRET_KEY,
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "DISCLOSURE_BACKOFF_SECONDS": "0.2",
