@@ -7,10 +7,14 @@ What goes, for each member:
   later model with a foreign key to Member: found from the model graph, not a list);
 - every simple-history copy of the member and of those rows (simple-history keeps full
   copies, so deleting the rows alone would leave the data in the history tables);
-- access-log rows naming the member, admin log entries about it;
+- access-log rows naming the member, admin log entries about it; and, in other rows of
+  the access log, any filter or search value that names the member (an export filtered
+  by the surname), and admin log entries whose text names the member (its e-mail
+  address, its login's e-mail addresses and authenticators);
 - the member's login and its e-mail addresses and authenticators (a login that itself
   appears as the actor in the access log is anonymised instead, so other members'
-  access logs stay complete);
+  access logs stay complete), and every history row about the login (its access grants,
+  whose notes may name the person), including the rows the deletion itself would write;
 - personal details of the member's privacy requests (the request itself stays, without
   them, as the record of what was asked and done).
 
@@ -19,29 +23,35 @@ reference); disclosures as the log of what was shared (recipient, fields, event,
 member number; the payload emptied). Every recipient that had the member gets an
 `erased` event through the outbox (GDPR Art. 19).
 
-Members are erased in batches, each batch one transaction, so even 100,000 erasures
-never hold locks for long; a member erased once is gone, so a second run does nothing.
+Members are erased in small batches, each batch one committed transaction, so even
+100,000 erasures never hold locks for long, and a purge killed halfway resumes where it
+stopped: a member erased once is gone, so the next run (or a second run) only finds the
+rest. `purge_run` holds a lock so that two workers never purge at once, and stops after
+a time budget, leaving the rest to the next run it enqueues.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
 from dateutil.relativedelta import relativedelta
+from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from members.models import Member, MemberStatus, Payment
 
+from . import erasure_text
 from .models import (
     AccessLog,
     DataSubjectRequest,
@@ -59,7 +69,10 @@ from .partners.mailchimp import subscriber_hash
 logger = logging.getLogger(__name__)
 
 RETENTION = relativedelta(years=3)
-BATCH_SIZE = 500
+# Small: each batch is one short transaction, and what a killed purge loses is one batch.
+BATCH_SIZE = 100
+# Key of the PostgreSQL advisory lock that lets only one purge run at a time.
+PURGE_LOCK_KEY = 0x5E77E7
 
 REASON_RETENTION = "resigned_over_3_years"
 REASON_REQUEST = "erasure_request"
@@ -141,6 +154,56 @@ def purge_expired_members(
     return records
 
 
+@dataclass
+class PurgeRun:
+    records: list[ErasureRecord]
+    # False when the time budget ran out with members still due.
+    finished: bool = True
+    # True when another purge holds the lock (this run did nothing).
+    locked_out: bool = False
+
+
+def _try_lock() -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite: one process (development)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [PURGE_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _unlock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PURGE_LOCK_KEY])
+
+
+def purge_run(
+    today: dt.date | None = None, *, batch_size: int = BATCH_SIZE, time_budget: float | None = None
+) -> PurgeRun:
+    """Erase who is due, in committed batches, under a lock (a session lock: it goes
+    away with the connection if the worker is killed). Stops after `time_budget`
+    seconds; `finished` tells whether anybody is left."""
+    if not _try_lock():
+        logger.info("Another purge is running; this one does nothing.")
+        return PurgeRun([], finished=True, locked_out=True)
+    started = time.monotonic()
+    run = PurgeRun([])
+    try:
+        today = today or timezone.localdate()
+        after = 0
+        while batch := plan(today, after_id=after, limit=batch_size):
+            after = batch[-1].member_id
+            run.records += _erase_batch(
+                {p.member_id: p.reason for p in batch}, today=today, check=True
+            )
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                run.finished = not plan(today, after_id=after, limit=1)
+                break
+    finally:
+        _unlock()
+    return run
+
+
 def erase_member(*, member: Member, reason: str, today: dt.date | None = None) -> ErasureRecord:
     """Erase one member now (staff, on an approved request). Returns the proof.
 
@@ -219,14 +282,17 @@ def _erase_batch(reasons: dict[int, str], *, today: dt.date, check: bool) -> lis
         emails = {pk: email for pk, _n, email, _u in rows}
         user_ids = [user_id for *_, user_id in rows if user_id]
         counts: dict[int, Counter] = defaultdict(Counter)
+        names = erasure_text.identifying_names(ids)
 
         erased_events = _scrub_disclosures(ids, numbers, emails, counts)
         _scrub_requests(ids, counts, today)
         _anonymise_payments(ids, counts)
         for member_id in _count_by(AccessLog.objects.filter(member_id__in=ids), "member_id"):
             counts[member_id]["privacy.accesslog"] += AccessLog.objects.erase_for_member(member_id)
+        erasure_text.scrub_access_log(names, counts)
         _delete_dependents(ids, counts)
         _delete_admin_log(Member, ids, counts, owner={pk: pk for pk in ids})
+        erasure_text.scrub_admin_log(names, counts)
         for member_id in ids:
             counts[member_id]["members.member"] += 1
         _delete_quietly(Member.objects.filter(pk__in=ids))
@@ -266,13 +332,15 @@ def _scrub_disclosures(
         Disclosure.objects.select_for_update()
         .filter(Q(member_id__in=ids) | Q(member_number__in=list(by_number)))
         .order_by("pk")
-        .values_list("pk", "member_number", "recipient_id", "status", "payload")
+        .values_list("pk", "member_number", "recipient_id", "status", "payload", "next_attempt_at")
     )
     mailchimp = Recipient.objects.filter(slug="mailchimp").values_list("pk", flat=True).first()
     recipients: dict[int, set[int]] = defaultdict(set)
     known_hash: dict[int, str] = {}
     unsent = []
-    for pk, number, recipient_id, status, payload in shared:
+    # A row a worker is sending right now (its lease): the erased event goes after it.
+    in_flight: dict[int, dt.datetime] = {}
+    for pk, number, recipient_id, status, payload, lease in shared:
         member_id = by_number.get(number)
         if member_id is None:
             continue
@@ -282,6 +350,8 @@ def _scrub_disclosures(
             known_hash[member_id] = payload["subscriber_hash"]
         if status != DisclosureStatus.SENT:
             unsent.append(pk)
+        if status == DisclosureStatus.SENDING:
+            in_flight[member_id] = max(lease, in_flight.get(member_id, lease))
     if unsent:
         # Never confirmed delivered: not part of the log; the erased event covers the
         # case where the partner got one but the answer was lost.
@@ -312,7 +382,7 @@ def _scrub_disclosures(
                     fields=["member_number"],
                     payload=erased,
                     created_at=now,
-                    next_attempt_at=now,
+                    next_attempt_at=max(now, in_flight.get(member_id, now)),
                 )
             )
         counts[member_id]["privacy.disclosure(erased_event)"] += len(recipient_ids)
@@ -434,6 +504,14 @@ def _erase_users(user_ids: list[int], member_of: dict[int, int], counts) -> None
     )
     keep = [pk for pk in user_ids if pk in actors]
     drop = [pk for pk in user_ids if pk not in actors]
+    for model in (EmailAddress, Authenticator):
+        owner = {
+            pk: member_of[user_id]
+            for pk, user_id in model.objects.filter(user_id__in=user_ids).values_list(
+                "pk", "user_id"
+            )
+        }
+        _delete_admin_log(model, owner, counts, owner=owner)
     if keep:
         EmailAddress.objects.filter(user_id__in=keep).delete()
         Authenticator.objects.filter(user_id__in=keep).delete()
@@ -454,3 +532,22 @@ def _erase_users(user_ids: list[int], member_of: dict[int, int], counts) -> None
         User.objects.filter(pk__in=drop).delete()
         for user_id in drop:
             counts[member_of[user_id]]["auth.user"] += 1
+    _delete_user_history(user_ids, member_of, counts)
+
+
+def _delete_user_history(user_ids: list[int], member_of: dict[int, int], counts) -> None:
+    """Delete every history row about the logins (access grants and anything else that
+    points at a user with simple-history), including the deletion rows just written."""
+    User = get_user_model()
+    for model in apps.get_models():
+        if not _is_historical(model):
+            continue
+        for field in model._meta.concrete_fields:
+            if field.name == "history_user" or not field.is_relation:
+                continue
+            if field.related_model is not User:
+                continue
+            rows = model._default_manager.filter(**{f"{field.attname}__in": user_ids})
+            for user_id, n in _count_by(rows, field.attname).items():
+                counts[member_of[user_id]][_label(model)] += n
+            rows.delete()
