@@ -11,6 +11,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logging import build as build_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -60,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: one JSON line per request, timed over everything below it.
+    "config.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,13 +107,19 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database that is down or restarting fails a request fast instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Falls back to per-process memory while Redis is down (config/cache.py).
+            "BACKEND": "config.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
             # Each test run gets its own prefix: rate-limit counters (allauth, activation)
             # left in Redis by an earlier run must not leak into the next one.
@@ -238,6 +248,14 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Our JSON log lines, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Redis hands an unacknowledged task (acks_late) to another worker after this many
+# seconds. It must exceed the longest task time limit and the longest countdown, or a
+# task still running (or waiting for its ETA) would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)
+}
 
 # Partners: PARTNER_<NAME>_URL and PARTNER_<NAME>_TOKEN per recipient slug.
 PARTNERS = {
@@ -249,6 +267,19 @@ PARTNERS = {
     if key.startswith("PARTNER_") and key.endswith("_URL")
 }
 DISCLOSURE_MAX_ATTEMPTS = env.int("DISCLOSURE_MAX_ATTEMPTS", default=8)
+# Partner calls: per socket operation, and for the whole call however slowly it answers.
+PARTNER_HTTP_TIMEOUT = env.float("PARTNER_HTTP_TIMEOUT", default=10.0)
+PARTNER_HTTP_DEADLINE = env.float("PARTNER_HTTP_DEADLINE", default=15.0)
+# After this many temporary failures in a row a partner is left alone for a while.
+PARTNER_BREAKER_FAILURES = env.int("PARTNER_BREAKER_FAILURES", default=3)
+PARTNER_BREAKER_SECONDS = env.float("PARTNER_BREAKER_SECONDS", default=60.0)
+# How long a worker's claim on a batch of rows lasts (then they are due again).
+DISCLOSURE_LEASE_SECONDS = env.float("DISCLOSURE_LEASE_SECONDS", default=120.0)
+# /healthz calls the outbox late when its oldest waiting row is older than this.
+OUTBOX_LATE_SECONDS = env.int("OUTBOX_LATE_SECONDS", default=3600)
+# The purge erases this many members per transaction, for at most this long per run.
+ERASURE_BATCH_SIZE = env.int("ERASURE_BATCH_SIZE", default=100)
+PURGE_TIME_BUDGET_SECONDS = env.float("PURGE_TIME_BUDGET_SECONDS", default=600.0)
 # First retry of a failed delivery after about this many seconds, doubling each time.
 DISCLOSURE_BACKOFF_SECONDS = env.float("DISCLOSURE_BACKOFF_SECONDS", default=30.0)
 
@@ -267,20 +298,12 @@ SITE_NAME = env.str("SITE_NAME", default="Medlemsportal")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 ADMINS = [("Drift", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Request bodies and SQL parameters may hold national ids: never log them.
-        "django.db.backends": {"level": "WARNING"},
-        # WeasyPrint logs every layout step at INFO.
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# One JSON line per request and per job (config/logging.py); LOG_FORMAT=plain for
+# reading by eye. Never a national id, account number, e-mail, body or query string.
+LOGGING = build_logging(
+    level=env.str("LOG_LEVEL", default="INFO"),
+    json_lines=env.str("LOG_FORMAT", default="plain" if DEBUG else "json") == "json",
+)
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 

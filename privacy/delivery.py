@@ -403,3 +403,44 @@ def oldest_pending_age(now: dt.datetime | None = None) -> float | None:
     if oldest is None:
         return None
     return max(0.0, ((now or timezone.now()) - oldest).total_seconds())
+
+
+def outbox_by_recipient(now: dt.datetime | None = None) -> list[dict]:
+    """Per recipient: rows waiting (pending, failed, sending), of which failed, dead
+    ones, rows held back behind an unsent earlier event, and the age in seconds of
+    the oldest waiting row. For the staff's outbox page."""
+    from .models import Recipient
+
+    now = now or timezone.now()
+    waiting = Disclosure.objects.filter(status__in=DUE_STATUSES)
+    stats: dict[int, dict] = {
+        r.pk: {"recipient": r, "waiting": 0, "failed": 0, "sending": 0, "dead": 0, "oldest": None}
+        for r in Recipient.objects.order_by("name")
+    }
+    for row in (
+        Disclosure.objects.exclude(status=DisclosureStatus.SENT)
+        .values("recipient_id", "status")
+        .annotate(n=Count("id"), oldest=Min("created_at"))
+        .order_by()
+    ):
+        entry = stats.get(row["recipient_id"])
+        if entry is None:
+            continue
+        if row["status"] == DisclosureStatus.DEAD:
+            entry["dead"] += row["n"]
+            continue
+        entry["waiting"] += row["n"]
+        if row["status"] in (DisclosureStatus.FAILED, DisclosureStatus.SENDING):
+            entry[row["status"]] += row["n"]
+        if entry["oldest"] is None or row["oldest"] < entry["oldest"]:
+            entry["oldest"] = row["oldest"]
+    held = waiting.filter(Exists(_earlier_unsent().filter(status=DisclosureStatus.DEAD)))
+    for row in held.values("recipient_id").annotate(n=Count("id")).order_by():
+        if row["recipient_id"] in stats:
+            stats[row["recipient_id"]]["held"] = row["n"]
+    for entry in stats.values():
+        entry.setdefault("held", 0)
+        entry["oldest_seconds"] = (
+            (now - entry["oldest"]).total_seconds() if entry["oldest"] else None
+        )
+    return list(stats.values())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import outbox_views, staff_views, views
 
 app_name = "privacy"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
         "personvern/behandlingsprotokoll/", staff_views.processing_record, name="processing_record"
     ),
     path("sok/statistikk/", staff_views.search_terms, name="search_terms"),
+    path("personvern/utleveringer/", outbox_views.outbox, name="outbox"),
+    path(
+        "personvern/utleveringer/<slug:slug>/prov-igjen/",
+        outbox_views.outbox_retry,
+        name="outbox_retry",
+    ),
     path("personvern/henvendelser/", staff_views.request_list, name="requests"),
     path("personvern/henvendelser/ny/", staff_views.request_new, name="request_new"),
     path("personvern/henvendelser/<int:pk>/", staff_views.request_detail, name="request_detail"),

@@ -249,6 +249,13 @@ PRIVACY = [
     Case("privacy:info", url("privacy:info", "finnes-ikke"), expect(*[404] * 7)),
     Case("privacy:processing_record", url("privacy:processing_record"), STAFF),
     Case("privacy:search_terms", url("privacy:search_terms"), STAFF),
+    Case("privacy:outbox", url("privacy:outbox"), STAFF),
+    # Nothing dead to retry: staff are sent back to the outbox page.
+    Case(
+        "privacy:outbox_retry",
+        url("privacy:outbox_retry", "lo"),
+        expect(302, 404, 404, 404, 404, 302, 302),
+    ),
     Case("privacy:requests", url("privacy:requests"), STAFF),
     Case("privacy:request_new", url("privacy:request_new"), STAFF),
     Case("privacy:request_detail", url("privacy:request_detail", dsr), STAFF),
