@@ -274,7 +274,53 @@ PRIVACY += [
     )
 ]
 
-CASES = KLUBBKONTORET + REGISTER + MIN_SIDE + STATISTICS + PRIVACY + CORE
+def _message(section: str):
+    """A draft message of `section`: Klubbkontoret's written by `club_officer`."""
+
+    def build(world):
+        from members.messaging.models import Message
+
+        author = world.club_officer if section == "klubb" else None
+        message, _created = Message.objects.get_or_create(
+            subject=f"Matrise {section}", section=section, defaults={"created_by": author}
+        )
+        return message.pk
+
+    return build
+
+
+POST_ONLY = expect(302, 405, 405, 405, 405, 405, 405)
+OWN_MESSAGE = expect(302, 403, 200, 404, 404, 403, 403)  # the club officer who wrote it
+MESSAGING = [
+    Case("register_messaging:count", url("register_messaging:count"), POST_ONLY),
+    Case("klubb_messaging:count", url("klubb_messaging:count"), POST_ONLY),
+    # Bad unsubscribe tokens: refused for everyone, no login needed.
+    Case("unsubscribe:confirm", url("unsubscribe:confirm", "ukjent"), expect(*[400] * 7)),
+    Case("unsubscribe:one_click", url("unsubscribe:one_click", "ukjent"), expect(*[405] * 7)),
+]
+for _ns, _section, _seen in (
+    ("register_messaging", "register", STAFF),
+    ("klubb_messaging", "klubb", OWN_MESSAGE),
+):
+    MESSAGING += [
+        Case(f"{_ns}:{name}", url(f"{_ns}:{name}", _message(_section)), _seen)
+        for name in ("detail", "edit", "preview", "progress")
+    ]
+    MESSAGING += [
+        Case(f"{_ns}:{name}", url(f"{_ns}:{name}", _message(_section)), POST_ONLY)
+        for name in ("test_send", "send", "cancel")
+    ]
+    # No letters in a draft: the print file does not exist.
+    MESSAGING.append(
+        Case(
+            f"{_ns}:letters",
+            url(f"{_ns}:letters", _message(_section)),
+            {**_seen, **{role: 404 for role, code in _seen.items() if code == 200}},
+        )
+    )
+
+
+CASES = KLUBBKONTORET + REGISTER + MIN_SIDE + STATISTICS + PRIVACY + CORE + MESSAGING
 
 
 def _walk(patterns, prefix="", namespace=None):

@@ -330,11 +330,18 @@ def run_send(*, message_id: int, slice_seconds: float | None = None) -> Outcome:
         _send_loop(message, owner, outcome, slice_seconds)
     except LeaseLost:
         outcome.stopped = "lease_lost"
+        return outcome
     finally:
+        # Rows claimed but not attempted (a stop mid-batch) go back to the queue.
+        if outcome.stopped != "lease_lost":
+            MessageRecipient.objects.filter(
+                message_id=message_id, state=DeliveryState.CLAIMED
+            ).update(state=DeliveryState.PENDING)
         release_lease(message_id, owner)
-    if outcome.stopped in ("slice", "smtp_unavailable", "sms_unavailable"):
-        # Carry on in a fresh task (after a pause when the relay or gateway was down).
-        enqueue_send(message_id, countdown=0 if outcome.stopped == "slice" else 30)
+    if outcome.stopped == "slice":
+        # Carry on in a fresh task. When the relay or gateway was down, the sweep
+        # (every minute) tries again instead: the lease is free, the rows wait.
+        enqueue_send(message_id)
     logger.info(
         "Message %s: %d sent, %d failed, %d to retry (%s).",
         message_id,

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +24,7 @@ from members.models import Member
 
 from .compose import EmailTemplate
 from .delivery import enqueue_send
-from .models import Channel, DeliveryState, Message, MessageRecipient, MessageStatus, Section
+from .models import Message, MessageStatus, Section
 from .segments import rule_for
 from .text import unknown_placeholders
 
@@ -192,65 +191,3 @@ def member_unsubscribe(*, member_id: int, category: str) -> bool:
         member_services.member_set_preferences(member=member, by=None, **choices)
     logger.info("Member %s unsubscribed from %s.", member_id, category)
     return True
-
-
-# --- Reads -----------------------------------------------------------------------------
-
-
-def progress(message: Message) -> dict[str, Any]:
-    """Counts per channel and state, for the progress view (one grouped query)."""
-    counts: dict[str, dict[str, int]] = {c: {s: 0 for s in DeliveryState} for c in Channel}
-    for channel, state, n in (
-        MessageRecipient.objects.filter(message=message)
-        .order_by()
-        .values_list("channel", "state")
-        .annotate(n=Count("pk"))
-    ):
-        counts[channel][state] = n
-    total = sum(sum(states.values()) for states in counts.values())
-    done = sum(
-        states[DeliveryState.SENT] + states[DeliveryState.FAILED] for states in counts.values()
-    )
-    return {
-        "channels": [
-            {
-                "channel": channel,
-                "label": Channel(channel).label,
-                "total": sum(states.values()),
-                "sent": states[DeliveryState.SENT],
-                "failed": states[DeliveryState.FAILED],
-                "waiting": states[DeliveryState.PENDING] + states[DeliveryState.CLAIMED],
-            }
-            for channel, states in counts.items()
-            if sum(states.values())
-        ],
-        "total": total,
-        "done": done,
-        "percent": int(done * 100 / total) if total else 0,
-        "finished": message.status in (MessageStatus.SENT, MessageStatus.CANCELLED),
-    }
-
-
-def received_by(member: Member) -> list[dict]:
-    """The messages sent to `member`: what, when, channel, result (for "Mine data")."""
-    rows = (
-        MessageRecipient.objects.filter(member=member)
-        .order_by("-message__scheduled_at", "-id")
-        .values("message__subject", "message__category", "channel", "state", "sent_at")
-    )
-    labels = {
-        "channel": dict(Channel.choices),
-        "state": dict(DeliveryState.choices),
-    }
-    return [
-        {
-            "subject": row["message__subject"],
-            "category": row["message__category"],
-            "channel": row["channel"],
-            "channel_label": str(labels["channel"].get(row["channel"], row["channel"])),
-            "state": row["state"],
-            "state_label": str(labels["state"].get(row["state"], row["state"])),
-            "sent_at": row["sent_at"],
-        }
-        for row in rows
-    ]

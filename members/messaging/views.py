@@ -25,7 +25,7 @@ from clubs.permissions import scope_for
 from members.documents import render_pdf
 from privacy.access_log import AccessAction, log_access
 
-from . import services
+from . import queries, services
 from .compose import EmailTemplate, letter_context, sms_text
 from .delivery import MEMBER_FIELDS
 from .forms import MessageForm, PreviewForm, SendForm
@@ -233,7 +233,7 @@ def detail(request, message_id: int):
             )
         )
     else:
-        context["progress"] = services.progress(message)
+        context["progress"] = queries.progress(message)
     return render(request, "members/messaging/detail.html", context)
 
 
@@ -349,7 +349,7 @@ def progress(request, message_id: int):
     return render(
         request,
         "members/messaging/_progress.html",
-        _context(request, message=message, progress=services.progress(message)),
+        _context(request, message=message, progress=queries.progress(message)),
     )
 
 
