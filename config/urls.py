@@ -24,6 +24,7 @@ urlpatterns = [
         include(("members.messaging.urls", "messaging"), namespace="klubb_messaging"),
     ),
     path("", include((messaging_urls.public_urlpatterns, "unsubscribe"))),
+    path("medlemsregister/kontingent/", include("members.dues.urls")),
     path("medlemsregister/", include("members.register.urls")),
     path("statistikk/", include("members.stats.urls")),
     path("klubbkontoret/", include("clubs.urls")),

@@ -175,6 +175,10 @@ class Account:
     def balance_ore(self) -> int:
         return self.paid_ore - self.expected_ore
 
+    @property
+    def owed_ore(self) -> int:
+        return max(0, -self.balance_ore)
+
 
 def expected_for(member: Member, period: dt.date, account: DuesAccount | None, rates=None) -> int:
     """What the member owes for one month (0 before joining, after leaving, or with no
@@ -198,25 +202,30 @@ def expected_for(member: Member, period: dt.date, account: DuesAccount | None, r
 
 def member_account(member: Member, *, today: dt.date, year: int | None = None) -> Account:
     """The member's months of `year` (default: this year) up to this month: expected,
-    paid, excused; the balance; the next due date and amount."""
+    paid, excused; the balance; the next due date and amount. Four queries."""
     year = year or today.year
     account = DuesAccount.objects.filter(member=member).first()
     rates = {
         (r.year, r.membership_type): r
         for r in DuesRate.objects.filter(
-            year__in=[year, today.year], membership_type=member.membership_type
+            year__in=[year, today.year, today.year + 1], membership_type=member.membership_type
         )
     }
     last = month_start(today) if year == today.year else dt.date(year, 12, 1)
+    months_window = window(today)
+    first = min(dt.date(year, 1, 1), months_window[0])
     paid = dict(
         Payment.objects.filter(
-            member=member, kind=PaymentKind.DUES, period__year=year, period__lte=last
+            member=member,
+            kind=PaymentKind.DUES,
+            period__gte=first,
+            period__lte=max(last, months_window[-1]),
         )
         .values_list("period")
         .annotate(total=Sum("amount_ore"))
         .values_list("period", "total")
     )
-    excused = set(member.dues_exemptions.filter(period__year=year).values_list("period", flat=True))
+    excused = set(member.dues_exemptions.filter(period__gte=first).values_list("period", flat=True))
     months = []
     period = dt.date(year, 1, 1)
     while period <= last:
@@ -229,6 +238,11 @@ def member_account(member: Member, *, today: dt.date, year: int | None = None) -
             )
         )
         period = add_months(period, 1)
+    unpaid = [
+        m
+        for m in months_window
+        if month_end(m) >= member.joined_union_on and paid.get(m, 0) <= 0 and m not in excused
+    ]
     method = account.payment_method if account else PaymentMethod.INVOICE
     next_due_on, next_due_ore = _next_due(member, account, method, today, rates)
     return Account(
@@ -237,9 +251,7 @@ def member_account(member: Member, *, today: dt.date, year: int | None = None) -
         months=months,
         next_due_on=next_due_on,
         next_due_ore=next_due_ore,
-        arrears_months=len(unpaid_periods(member, today=today))
-        if member.status == MemberStatus.ACTIVE
-        else 0,
+        arrears_months=len(unpaid) if member.status == MemberStatus.ACTIVE else 0,
     )
 
 

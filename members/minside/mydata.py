@@ -40,7 +40,8 @@ from members.validators import mask_bank_account, mask_national_id
 
 POSITION_LABELS = dict(PositionTitle.choices)
 
-DIRECT_SOURCES = (PaymentSource.OCR, PaymentSource.MANUAL, PaymentSource.CARD)
+# Dues paid directly (everything but payroll deduction): what the tax report covers.
+DIRECT_SOURCES = tuple(source for source in PaymentSource if source != PaymentSource.PAYROLL)
 ACCESS_LOG_ON_PAGE = 200
 
 # Member fields shown on My data, in order (label comes from the model field).

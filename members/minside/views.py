@@ -17,6 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from members.documents import render_pdf
+from members.dues import queries as dues_queries
+from members.dues import tax as dues_tax
 from members.models import (
     Member,
     MemberStatus,
@@ -335,6 +337,8 @@ def payments(request):
     except ValueError:
         year = year_numbers[0] if year_numbers else timezone.localdate().year
     statement = mydata.annual_statement(member, year) if year in year_numbers else None
+    today = timezone.localdate()
+    account = dues_queries.member_account(member, today=today)
     return render(
         request,
         "members/minside/payments.html",
@@ -343,6 +347,10 @@ def payments(request):
             "years": years,
             "year": year,
             "statement": statement,
+            "account": account,
+            "reported_kr": dues_tax.reported_for(member, year, direct_ore=statement.direct_dues_ore)
+            if statement
+            else None,
             "section": "payments",
         },
     )
