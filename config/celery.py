@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "members.dispatch_messages",
         "schedule": 60.0,
     },
+    "membership-lifecycle": {
+        "task": "members.apply_lifecycle",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "membership-snapshot": {
         "task": "members.take_membership_snapshot",
         "schedule": crontab(hour=1, minute=30),

@@ -25,6 +25,8 @@ urlpatterns = [
     ),
     path("", include((messaging_urls.public_urlpatterns, "unsubscribe"))),
     path("medlemsregister/kontingent/", include("members.dues.urls")),
+    path("bli-medlem/", include("members.joining.urls")),
+    path("medlemsregister/", include("members.joining.staff_urls")),
     path("medlemsregister/", include("members.register.urls")),
     path("statistikk/", include("members.stats.urls")),
     path("klubbkontoret/", include("clubs.urls")),

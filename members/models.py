@@ -519,8 +519,9 @@ class MemberInvitation(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
+    # Empty for invitations the system sends (an application accepted automatically).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -548,6 +549,17 @@ class PendingEmailChange(models.Model):
 # with this app. The dues area holds the rates and tax-deduction caps (imported by name
 # from here too), the payment accounts, imports and worklists.
 from .dues.models import DuesRate, TaxDeductionCap  # noqa: E402, I001
+
+# The membership lifecycle (joining, resignations, changes, recruitment, access from
+# positions).
+from .joining.models import (  # noqa: E402, F401, I001
+    JoinApplication,
+    MembershipChange,
+    PositionAccessRule,
+    PositionGrant,
+    Recruitment,
+    Resignation,
+)
 from .stats.models import DuesSnapshot, MembershipSnapshot  # noqa: E402
 from .messaging.models import Message, MessageRecipient  # noqa: E402
 

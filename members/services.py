@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Branch, Club, Position, PositionTitle
 
+from .joining import access
 from .models import (
     MagazineChoice,
     Member,
@@ -387,6 +388,7 @@ def position_start(
     position = Position(member=member, title=title, club=club, branch=branch, started_on=started_on)
     _save(position, by=by, reason="position_start")
     _queue_position(position, "created")
+    access.position_grant_start(position=position, by=by)
     return position
 
 
@@ -398,4 +400,5 @@ def position_end(*, position: Position, by, ended_on: dt.date) -> Position:
     position.ended_on = ended_on
     _save(position, by=by, reason="position_end")
     _queue_position(position, "updated")
+    access.position_grant_end(position=position, by=by, on=ended_on)
     return position

@@ -13,6 +13,7 @@ from django.utils import timezone
 from .dues import queries as dues_queries
 from .dues import services as dues_services
 from .dues import tax as dues_tax
+from .joining import lifecycle
 from .messaging import delivery
 from .messaging import services as messaging_services
 from .stats import snapshots
@@ -30,6 +31,20 @@ def take_membership_snapshot(on: str | None = None) -> int:
     The day's rows are replaced, so a retry or a second run writes the same rows."""
     day = dt.date.fromisoformat(on) if on else timezone.localdate() - dt.timedelta(days=1)
     return snapshots.take_membership_snapshot(on=day)
+
+
+@shared_task(
+    name="members.apply_lifecycle",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def apply_lifecycle(on: str | None = None) -> dict:
+    """Daily: carry out resignations whose date has come, delete join applications past
+    their retention, give position holders missing grants. Running it twice changes
+    nothing the second time."""
+    return lifecycle.run_daily(today=dt.date.fromisoformat(on) if on else None)
 
 
 @shared_task(

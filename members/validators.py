@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.no import kontonr, orgnr
 
+from . import postal
+
 _K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -129,9 +131,25 @@ def validate_org_number(value: str) -> None:
         raise ValidationError(_("Organisasjonsnummeret er ikke gyldig."), code="invalid_checksum")
 
 
-def validate_postal_code(value: str) -> None:
+def validate_postal_code(value: str, *, city: str | None = None) -> None:
+    """A Norwegian postal code: four digits, never 0000. Given the postal place too, the
+    code must be in Posten's register (`members/postal.py`) and belong to that place.
+    (The model field checks the format only: the register changes, old rows stay valid.)"""
     if not re.fullmatch(r"\d{4}", value or ""):
         raise ValidationError(_("Postnummeret må ha fire siffer."), code="invalid_postal_code")
+    if value == "0000":
+        raise ValidationError(_("Postnummeret finnes ikke."), code="unknown_postal_code")
+    if city is None:
+        return
+    entry = postal.lookup(value)
+    if entry is None:
+        raise ValidationError(_("Postnummeret finnes ikke."), code="unknown_postal_code")
+    if not postal.city_matches(value, city):
+        raise ValidationError(
+            _("Postnummer %(code)s hører til %(city)s, ikke til poststedet du skrev."),
+            code="wrong_city",
+            params={"code": value, "city": entry.city_title},
+        )
 
 
 def normalize_phone(value: str) -> str:

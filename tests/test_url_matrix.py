@@ -320,7 +320,19 @@ for _ns, _section, _seen in (
     )
 
 
-CASES = KLUBBKONTORET + REGISTER + MIN_SIDE + STATISTICS + PRIVACY + CORE + MESSAGING
+# Dues (members/dues/): central staff only; objects that do not exist are 404.
+MISSING = expect(*[302] + [404] * 6)
+DUES = [
+    Case("dues:member", url("dues:member", own), STAFF),
+    Case("dues:member other", url("dues:member", other), STAFF),
+    Case("dues:member missing", url("dues:member", 999999), MISSING),
+    Case("dues:import missing", url("dues:import", 999999), MISSING),
+    Case("dues:deviation missing", url("dues:deviation", 999999), MISSING),
+    Case("dues:unmatched_detail missing", url("dues:unmatched_detail", 999999), MISSING),
+    Case("dues:tax_file missing", url("dues:tax_file", 999999), MISSING),
+]
+
+CASES = KLUBBKONTORET + REGISTER + MIN_SIDE + STATISTICS + PRIVACY + CORE + MESSAGING + DUES
 
 
 def _walk(patterns, prefix="", namespace=None):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import lifecycle_views, views
 
 app_name = "minside"
 urlpatterns = [
@@ -24,6 +24,9 @@ urlpatterns = [
     path("mine-data/mine-data.json", views.my_data_json, name="my_data_json"),
     path("mine-data/innsynsrapport.pdf", views.access_report_pdf, name="access_report"),
     path("utmelding/", views.resign, name="resign"),
+    path("utmelding/trekk/", lifecycle_views.resign_withdraw, name="resign_withdraw"),
+    path("medlemskap/", lifecycle_views.membership, name="membership"),
+    path("verving/", lifecycle_views.recruits, name="recruits"),
     path("sletting/", views.erasure, name="erasure"),
     path("aktiver/<str:token>/", views.invitation, name="invitation"),
 ]

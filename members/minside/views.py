@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from members.documents import render_pdf
 from members.dues import queries as dues_queries
 from members.dues import tax as dues_tax
+from members.joining import lifecycle
+from members.joining.forms import ResignNoticeForm
 from members.models import (
     Member,
     MemberStatus,
@@ -31,7 +34,7 @@ from members.models import (
 
 from . import mydata, services
 from .account_forms import INVITATION_SESSION_KEY
-from .forms import ErasureForm, PreferencesForm, ProfileForm, RectificationForm, ResignationForm
+from .forms import ErasureForm, PreferencesForm, ProfileForm, RectificationForm
 
 OPEN_REQUEST_STATUSES = ("received", "in_progress", "approved")
 
@@ -414,18 +417,20 @@ def access_report_pdf(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def resign(request):
+    """Resignation for real: the member gives notice with a reason; it takes effect on
+    its date (end of the month by default) and can be withdrawn until then."""
     member = _own_member(request)
-    requests_ = _open_requests(member)
-    pending = [r for r in requests_ if r.kind in ("resignation", "erasure")]
+    pending = [r for r in _open_requests(member) if r.kind == "erasure"]
+    resignation = lifecycle.pending_resignation(member)
     form = None
     erasure_form = None
     status = 200
-    if member.status == MemberStatus.ACTIVE:
-        form = ResignationForm(request.POST or None)
+    if member.status == MemberStatus.ACTIVE and resignation is None:
+        form = ResignNoticeForm(request.POST or None)
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    services.resignation_request(
+                    resignation = lifecycle.resignation_give_notice(
                         member=member,
                         by=request.user,
                         reason=form.cleaned_data["reason"],
@@ -440,14 +445,15 @@ def resign(request):
                     messages.success(
                         request,
                         _(
-                            "Vi har mottatt utmeldingen din. Du får en bekreftelse på e-post, "
-                            "og vi gir beskjed når den er behandlet."
-                        ),
+                            "Utmeldingen er registrert og gjelder fra %(date)s. Du får en "
+                            "kvittering på e-post, og du kan trekke den til da."
+                        )
+                        % {"date": date_format(resignation.effective_on, "j. F Y")},
                     )
                     return redirect("minside:resign")
             else:
                 status = 400
-    else:
+    elif member.status != MemberStatus.ACTIVE:
         erasure_form = ErasureForm()
     return render(
         request,
@@ -455,6 +461,8 @@ def resign(request):
         {
             "member": member,
             "form": form,
+            "resignation": resignation,
+            "effective_on": lifecycle.default_effective_date(),
             "erasure_form": erasure_form,
             "pending": pending,
             "section": "resign",
