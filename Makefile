@@ -6,7 +6,7 @@ PY = $(BIN)/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE = config.settings
 
-.PHONY: run install migrate demo serve test lint format worker beat messages bench clean
+.PHONY: run install migrate demo serve test lint format worker beat messages bench clean backup restore load
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -54,6 +54,27 @@ messages: install
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Backups (PostgreSQL): a pg_dump custom-format file of the whole database. The
+# encryption keys are NOT in it: keep FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY apart.
+#   make backup [BACKUP=file.dump]          DATABASE_URL=postgres://…
+#   make restore FILE=file.dump             DATABASE_URL=postgres://… (an empty database)
+BACKUP ?= backups/medlemsportal-$(shell date +%Y%m%d-%H%M%S).dump
+backup:
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "DATABASE_URL must be a PostgreSQL URL" >&2; exit 2;; esac
+	@mkdir -p $(dir $(BACKUP))
+	pg_dump --format=custom --no-owner --no-privileges --file="$(BACKUP)" --dbname="$$DATABASE_URL"
+	@echo "Backup written to $(BACKUP)"
+
+restore:
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "DATABASE_URL must be a PostgreSQL URL" >&2; exit 2;; esac
+	@test -n "$(FILE)" || (echo "Give the backup file: make restore FILE=…" >&2; exit 2)
+	pg_restore --no-owner --no-privileges --exit-on-error --single-transaction --dbname="$$DATABASE_URL" "$(FILE)"
+	@echo "Restored $(FILE)"
+
+# Load test: gunicorn on 127.0.0.1 and locust headless against it (bench/load/).
+load:
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
