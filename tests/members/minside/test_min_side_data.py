@@ -254,35 +254,38 @@ def test_the_access_report_states_purposes_recipients_retention_rights_and_compl
 # --- Resignation and erasure -------------------------------------------------------------------
 
 
-def test_a_member_can_ask_to_resign_and_gets_a_receipt(
+def test_a_member_resigns_with_a_receipt_and_stays_active_until_the_date(
     client_for, member, django_capture_on_commit_callbacks
 ):
     from django.core import mail
+
+    from members.joining.models import Resignation
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(member).post(
             reverse("minside:resign"), {"reason": "resigned", "confirm": "on"}
         )
     assert response.status_code == 302
-    request = DataSubjectRequest.objects.get(member=member.member)
-    assert request.kind == "resignation"
-    assert request.payload["reason"] == "resigned"
+    resignation = Resignation.objects.get(member=member.member)
+    assert resignation.reason == "resigned" and resignation.status == "pending"
+    # Not a privacy request: the daily job carries it out on its date.
+    assert not DataSubjectRequest.objects.exists()
     assert mail.outbox and mail.outbox[-1].to == [member.member.email]
-    # The membership itself is ended by staff.
     member.member.refresh_from_db()
     assert member.member.status == MemberStatus.ACTIVE
     html = client_for(member).get(reverse("minside:resign")).content.decode()
-    assert "Utmelding" in html and "Mottatt" in html
+    assert "Trekk utmeldingen" in html
 
 
 def test_a_transfer_to_an_lo_union_names_the_union(client_for, member):
+    from members.joining.models import Resignation
+
     union = Union.objects.create(name="Handel og Kontor", in_lo=True)
     client_for(member).post(
         reverse("minside:resign"),
         {"reason": "transfer_lo", "union": union.pk, "confirm": "on"},
     )
-    request = DataSubjectRequest.objects.get(member=member.member)
-    assert request.payload["union_id"] == union.pk
+    assert Resignation.objects.get(member=member.member).union == union
 
 
 @pytest.mark.parametrize(
@@ -295,25 +298,31 @@ def test_a_transfer_to_an_lo_union_names_the_union(client_for, member):
     ],
 )
 def test_an_incomplete_resignation_is_refused(client_for, member, data, message):
+    from members.joining.models import Resignation
+
     response = client_for(member).post(reverse("minside:resign"), data)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not DataSubjectRequest.objects.exists()
+    assert not Resignation.objects.exists()
 
 
 def test_a_transfer_outside_lo_may_name_a_union_not_in_the_list(client_for, member):
+    from members.joining.models import Resignation
+
     client_for(member).post(
         reverse("minside:resign"),
         {"reason": "transfer_other", "other_union": "Lederne", "confirm": "on"},
     )
-    assert DataSubjectRequest.objects.get().payload["union_name"] == "Lederne"
+    assert Resignation.objects.get().other_union == "Lederne"
 
 
-def test_a_second_resignation_request_is_not_created(client_for, member):
+def test_a_second_resignation_is_not_created(client_for, member):
+    from members.joining.models import Resignation
+
     client = client_for(member)
     client.post(reverse("minside:resign"), {"reason": "resigned", "confirm": "on"})
     client.post(reverse("minside:resign"), {"reason": "resigned", "confirm": "on"})
-    assert DataSubjectRequest.objects.count() == 1
+    assert Resignation.objects.count() == 1
 
 
 def resign(member):
@@ -352,5 +361,7 @@ def test_a_resigned_member_cannot_order_or_resign_again(client_for, member):
     response = client_for(member).post(
         reverse("minside:resign"), {"reason": "resigned", "confirm": "on"}
     )
-    assert not DataSubjectRequest.objects.filter(kind="resignation").exists()
+    from members.joining.models import Resignation
+
+    assert not Resignation.objects.exists()
     assert response.status_code == 200
