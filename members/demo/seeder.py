@@ -19,6 +19,7 @@ from django.utils import timezone
 from faker import Faker
 
 from .logins import LoginSeeding
+from .messages import MessageSeeding
 from .organisation import OrganisationSeeding
 from .people import MemberSeeding
 from .related import RelatedSeeding
@@ -33,7 +34,7 @@ class SeedReport:
     steps: dict[str, float] = field(default_factory=dict)
 
 
-class DemoSeeder(OrganisationSeeding, MemberSeeding, RelatedSeeding, LoginSeeding):
+class DemoSeeder(OrganisationSeeding, MemberSeeding, RelatedSeeding, LoginSeeding, MessageSeeding):
     """Builds the whole demo register for one seed; each step is a mixin of its own."""
 
     def __init__(self, *, members: int, seed: int, log: Callable[[str], None] | None = None):
@@ -78,6 +79,9 @@ class DemoSeeder(OrganisationSeeding, MemberSeeding, RelatedSeeding, LoginSeedin
                 t = time.perf_counter()
                 self.logins(rows)
                 self._step("logins", t)
+                t = time.perf_counter()
+                self.messages()
+                self._step("messages sent", t)
         if self.postgres:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE members_member")
