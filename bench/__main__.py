@@ -10,14 +10,18 @@ import os
 import sys
 import time
 
-AREAS = ["register", "access", "min_side", "stats", "jobs", "messaging"]
+AREAS = ["register", "access", "min_side", "stats", "jobs", "messaging", "dues"]
 
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc=")
+    # Production settings refuse the published development key: the bench has its own.
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhISE=")
+    os.environ.setdefault("EMAIL_URL", "dummymail://")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--members", type=int, default=100_000)

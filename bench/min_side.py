@@ -34,7 +34,7 @@ TARGET_PDF_S = 1.5
 
 def _bench_user():
     """Return a login linked to a member with payments (the demo member if present)."""
-    from members.minside import services as selfservice
+    from members.minside import activation
     from members.models import Member, MemberStatus
 
     User = get_user_model()
@@ -53,7 +53,7 @@ def _bench_user():
     user = user or User.objects.create_user(
         username="bench-minside", email="bench-minside@example.org", password=None
     )
-    selfservice.member_link_user(member=member, user=user)
+    activation.member_link_user(member=member, user=user)
     return user
 
 

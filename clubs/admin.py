@@ -1,6 +1,7 @@
 """Django admin for the organisation: branches, employers, clubs, positions and the
 access grants that are the only source of access to member data."""
 
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
@@ -130,3 +131,21 @@ class AccessGrantAdmin(SimpleHistoryAdmin):
     search_fields = ("user__email", "user__username", "club__name", "branch__name", "note")
     autocomplete_fields = ("user", "branch", "club")
     fields = ("user", "level", "branch", "club", "valid_from", "valid_to", "note")
+
+
+# allauth's admin shows an authenticator's data, which holds the (encrypted) TOTP secret
+# and recovery-code seed. Nobody needs to read those: show when and what, not the data.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    raw_id_fields = ("user",)
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type", "created_at", "last_used_at")
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = ("user", "type", "created_at", "last_used_at")
+
+    def has_add_permission(self, request) -> bool:
+        # Authenticators are set up by their owner through the MFA pages, never here.
+        return False

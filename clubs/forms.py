@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import MembershipType, MemberStatus
+from members.validators import looks_like_national_id, query_kind
 
 from .models import AccessLevel, Branch, Club, Position
 from .permissions import scope_for
@@ -42,11 +43,6 @@ def visible_clubs(user):
     if scope.central:
         return Club.objects.all()
     return Club.objects.filter(Q(id__in=scope.club_ids) | Q(branch_id__in=scope.branch_ids))
-
-
-def looks_like_national_id(value: str) -> bool:
-    digits = "".join(ch for ch in value if not ch.isspace())
-    return len(digits) == 11 and digits.isdigit()
 
 
 class RosterFilterForm(forms.Form):
@@ -150,13 +146,18 @@ class RosterFilterForm(forms.Form):
         return self.value("per_page", DEFAULT_PAGE_SIZE)
 
     def description(self) -> dict:
-        """The active filters, for the access log of an export (no national id can be
-        here: the search rejects one)."""
-        return {
+        """The active filters, for the access log of an export: the filters chosen and
+        the kind of text searched for, never the text itself."""
+        described = {
             name: str(self.value(name))
-            for name in ("q", "status", "membership_type", "club", "has_position", "sort")
+            for name in ("status", "membership_type", "club", "has_position", "sort")
             if self.value(name)
         }
+        # The kind of text searched for, never the text: a name or an address in the log
+        # would outlive the member's erasure.
+        if self.value("q"):
+            described["q_kind"] = query_kind(self.value("q"))
+        return described
 
     def summary(self) -> list[tuple[str, str]]:
         """The active filters as (label, shown value) pairs, for people to read."""

@@ -147,9 +147,17 @@ class AccessLevel(models.TextChoices):
 
 class AccessGrantQuerySet(models.QuerySet):
     def active(self, on: dt.date | None = None):
-        """Grants in force on a day: an expired or future grant is no grant."""
+        """Grants in force on a day: an expired or future grant is no grant, and neither
+        is one whose holder has not yet taken it into use with the second factor."""
         on = on or timezone.localdate()
-        return self.filter(valid_from__lte=on).filter(
+        return self.filter(valid_from__lte=on, activated_at__isnull=False).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+
+    def awaiting_activation(self, on: dt.date | None = None):
+        """Grants still valid whose holder has not opened the e-mailed link yet."""
+        on = on or timezone.localdate()
+        return self.filter(activated_at__isnull=True).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=on)
         )
 
@@ -184,7 +192,12 @@ class AccessGrant(models.Model):
     valid_to = models.DateField(_("gyldig til"), null=True, blank=True)
     note = models.CharField(_("merknad"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # A grant takes effect only when its holder opens the link e-mailed to their
+    # verified address in a session that passed the second factor: a password alone
+    # must not be enough to set up MFA and step into the grant.
+    activated_at = models.DateTimeField(_("tatt i bruk"), null=True, blank=True)
+    activation_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["activation_token_hash"])
 
     objects = AccessGrantQuerySet.as_manager()
 

@@ -8,6 +8,7 @@ from functools import wraps
 from allauth.account import app_settings as account_settings
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core.exceptions import ReauthenticationRequired
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -104,10 +105,33 @@ def central_staff_required(view):
     return wrapper
 
 
+def has_mfa(user) -> bool:
+    """Has the user set up a second factor (TOTP or a passkey)?"""
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+def _mfa_records(request) -> list[dict]:
+    """The session's records of a second factor used (TOTP, recovery code or passkey),
+    as allauth writes them at login and at re-authentication."""
+    return [
+        record
+        for record in get_authentication_records(request, request.user)
+        if record.get("method") == "mfa"
+    ]
+
+
+def mfa_authenticated(request) -> bool:
+    """Did this session pass a second factor? Having an authenticator is not enough."""
+    return bool(_mfa_records(request))
+
+
 def recently_authenticated(request) -> bool:
-    """Has the user logged in or re-authenticated (password, TOTP or passkey) within
-    ACCOUNT_REAUTHENTICATION_TIMEOUT? Revealing a national id demands it."""
-    records = get_authentication_records(request, request.user)
+    """Has the user confirmed with a second factor (TOTP, recovery code or passkey)
+    within ACCOUNT_REAUTHENTICATION_TIMEOUT? Revealing a national id demands it; a
+    password alone does not count."""
+    records = _mfa_records(request)
     if not records:
         return False
     newest = max(record.get("at", 0) for record in records)
@@ -115,7 +139,8 @@ def recently_authenticated(request) -> bool:
 
 
 def require_recent_authentication(request) -> None:
-    """Raise allauth's ReauthenticationRequired unless the login is fresh. allauth's
-    middleware then asks for the password (or MFA) and replays the original POST."""
+    """Raise allauth's ReauthenticationRequired unless the second factor is fresh.
+    allauth's middleware then asks for it (our adapter offers no password-only way)
+    and replays the original POST."""
     if not recently_authenticated(request):
         raise ReauthenticationRequired

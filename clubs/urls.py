@@ -11,4 +11,5 @@ urlpatterns = [
     path("verv/", views.positions, name="positions"),
     path("eksport.csv", views.export_csv, name="export_csv"),
     path("eksport.pdf", views.export_pdf, name="export_pdf"),
+    path("tilgang/<str:token>/", views.grant_activate_view, name="grant_activate"),
 ]

@@ -14,6 +14,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +23,11 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.documents import render_pdf
+from members.exports import safe_cell
 from members.models import (
     OFFICER_FIELDS,
     BenefitReservation,
@@ -33,12 +36,19 @@ from members.models import (
     MemberStatus,
     ResignationReason,
 )
-from privacy.access_log import AccessAction, log_access
+from members.register.forms import UserFilterForm
+from privacy.access_log import AccessAction, log_access, log_export
 
 from .forms import GrantEndForm, GrantForm, RosterFilterForm, visible_clubs
 from .models import AccessGrant, Position
-from .permissions import central_staff_required, officer_required
-from .services import grant_create, grant_end
+from .permissions import central_staff_required, has_mfa, mfa_authenticated, officer_required
+from .services import (
+    grant_activate,
+    grant_create,
+    grant_end,
+    grant_resend_activation,
+    grants_for_activation,
+)
 
 STATUS_LABELS = dict(MemberStatus.choices)
 TYPE_LABELS = dict(MembershipType.choices)
@@ -126,6 +136,15 @@ def roster(request):
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     _label_rows(rows, club_names, _current_titles([row["id"] for row in rows]))
+    if form.value("q") and paginator.count == 1:
+        # A search that finds one person is a look at that person.
+        log_access(
+            user=request.user,
+            action=AccessAction.VIEW_CARD,
+            member=Member(pk=rows[0]["id"]),
+            view="klubb:roster",
+            detail={"q_kind": form.description().get("q_kind", "")},
+        )
     sort = form.sort_key
     context = {
         "form": form,
@@ -263,22 +282,6 @@ def _export_rows(request):
     return form, _label_rows(rows, club_names)
 
 
-def _export_cell(value) -> str:
-    """Text for a CSV cell. A leading =, @, + or - could make a spreadsheet run the
-    cell as a formula; such text is prefixed with an apostrophe. A phone number in
-    E.164 (+47…) is just digits and stays as it is."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    text = str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (
-        text[:1] in ("+", "-") and not text[1:].replace(" ", "").isdigit()
-    ):
-        return "'" + text
-    return text
-
-
 def _export_values(row) -> list:
     values = []
     for key, _label in EXPORT_COLUMNS:
@@ -295,12 +298,12 @@ def _export_values(row) -> list:
     return values
 
 
-def _log_export(request, form, *, fmt: str, rows: int) -> None:
-    log_access(
+def _log_export(request, form, *, fmt: str, rows: list[dict]) -> None:
+    log_export(
         user=request.user,
-        action=AccessAction.EXPORT,
         view=f"klubb:export_{fmt}",
-        detail={"format": fmt, "filter": form.description(), "rows": rows},
+        detail={"format": fmt, "filter": form.description(), "rows": len(rows)},
+        member_ids=[row["id"] for row in rows],
     )
 
 
@@ -317,8 +320,8 @@ def export_csv(request):
     writer = csv.writer(response, delimiter=";")
     writer.writerow([str(label) for _key, label in EXPORT_COLUMNS])
     for row in rows:
-        writer.writerow([_export_cell(value) for value in _export_values(row)])
-    _log_export(request, form, fmt="csv", rows=len(rows))
+        writer.writerow([safe_cell(value) for value in _export_values(row)])
+    _log_export(request, form, fmt="csv", rows=rows)
     return response
 
 
@@ -334,7 +337,7 @@ def export_pdf(request):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="medlemsliste.pdf"'
     response["Cache-Control"] = "no-store"
-    _log_export(request, form, fmt="pdf", rows=len(rows))
+    _log_export(request, form, fmt="pdf", rows=rows)
     return response
 
 
@@ -363,16 +366,29 @@ def grants(request):
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Tilgangen er gitt: %(grant)s") % {"grant": grant})
+            messages.success(
+                request,
+                _(
+                    "Tilgangen er gitt: %(grant)s. Den gjelder når brukeren har åpnet lenken "
+                    "vi har sendt på e-post og bekreftet med tofaktorautentisering."
+                )
+                % {"grant": grant},
+            )
             return redirect("register:grants")
     today = timezone.localdate()
     show = request.GET.get("vis", "")
+    show = show if show in ("alle", "venter") else ""
     queryset = AccessGrant.objects.select_related("user", "branch", "club").order_by(
         "user__email", "level", "-valid_from"
     )
-    if show != "alle":
-        queryset = queryset.active(today)
-    if query := request.GET.get("bruker", "").strip():
+    if show == "venter":
+        queryset = queryset.awaiting_activation(today)
+    elif show != "alle":
+        # In force today, or waiting for its holder to take it into use.
+        queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)).filter(
+            Q(activated_at__isnull=True) | Q(valid_from__lte=today)
+        )
+    if query := UserFilterForm(request.GET).value():
         queryset = queryset.filter(user__email__icontains=query)
     page = Paginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -399,3 +415,45 @@ def grant_end_view(request, grant_id: int):
             messages.success(request, _("Tilgangen er avsluttet."))
             return redirect("register:grants")
     return render(request, "clubs/grant_end.html", {"grant": grant, "form": form})
+
+
+@central_staff_required
+@require_POST
+def grant_resend(request, grant_id: int):
+    grant = get_object_or_404(AccessGrant, pk=grant_id)
+    try:
+        grant_resend_activation(grant=grant, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Ny aktiveringslenke er sendt til %(email)s.") % {"email": grant.user.email}
+        )
+    return redirect("register:grants")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def grant_activate_view(request, token: str):
+    """The holder takes a new grant into use: from the e-mailed link, logged in as
+    themselves, after confirming with the second factor in this session."""
+    grants = grants_for_activation(token=token, user=request.user)
+    if not grants:
+        return render(request, "clubs/grant_activate_invalid.html", status=410)
+    here = request.path
+    if not has_mfa(request.user):
+        messages.info(
+            request,
+            _("Sett opp tofaktorautentisering først. Åpne deretter lenken i e-posten på nytt."),
+        )
+        return redirect("mfa_activate_totp")
+    if not mfa_authenticated(request):
+        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': here})}")
+    if request.method == "POST":
+        try:
+            grant = grant_activate(token=token, user=request.user)
+        except ValidationError:
+            return render(request, "clubs/grant_activate_invalid.html", status=410)
+        messages.success(request, _("Tilgangen er tatt i bruk: %(grant)s") % {"grant": grant})
+        return redirect("register:search" if grant.level == "central" else "klubb:roster")
+    return render(request, "clubs/grant_activate.html", {"grant": grants[0]})

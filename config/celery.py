@@ -32,10 +32,6 @@ app.conf.beat_schedule = {
         "task": "members.take_membership_snapshot",
         "schedule": crontab(hour=1, minute=30),
     },
-}
-
-
-def enqueue(name: str, *, kwargs: dict | None = None, **options):
     "avtalegiro-claims": {
         "task": "members.avtalegiro_claims",
         "schedule": crontab(day_of_month=1, hour=5, minute=0),
@@ -48,6 +44,10 @@ def enqueue(name: str, *, kwargs: dict | None = None, **options):
         "task": "members.tax_report",
         "schedule": crontab(month_of_year=1, day_of_month=15, hour=4, minute=0),
     },
+}
+
+
+def enqueue(name: str, *, kwargs: dict | None = None, **options):
     """Queue the task registered under `name`. Modules whose work a task wraps enqueue
     through this instead of importing their own `tasks.py`, which imports them: the
     dependency runs one way only. Eager mode (no REDIS_URL, tests) runs it in-process."""

@@ -22,12 +22,31 @@ DEBUG = env.bool("DEBUG", default=False)
 # pytest runs with DEBUG off (as production does) but must not need a real secret.
 TESTING = "pytest" in sys.modules
 
+# With DEBUG off (production) nothing insecure is accepted: no published key, no console
+# e-mail, no per-process cache. Tests run with DEBUG off too, but on throwaway data.
+PRODUCTION = not (DEBUG or TESTING)
+
 _DEV_SECRET = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+# Keys that are public (in this repository or its compose file): never in production.
+_PUBLISHED_SECRETS = {
+    _DEV_SECRET,
+    "compose-only-change-me-0123456789abcdefghijklmnopqrstuvwxyz",
+    "build-only",
+}
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _DEV_SECRET
+elif PRODUCTION and (
+    SECRET_KEY in _PUBLISHED_SECRETS
+    or len(SECRET_KEY) < 50
+    or any(word in SECRET_KEY.lower() for word in ("change-me", "insecure", "dev-only"))
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a published or weak key. Generate one of at least 50 random "
+        "characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -37,9 +56,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLWxvbmc="
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 if not FIELD_ENCRYPTION_KEYS:
-    if not (DEBUG or TESTING):
+    if PRODUCTION:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off.")
     FIELD_ENCRYPTION_KEYS = [_DEV_FIELD_KEY]
+elif PRODUCTION and _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS holds the published development key. Generate a key with "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'."
+    )
 FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="") or SECRET_KEY
 
 INSTALLED_APPS = [
@@ -65,6 +89,7 @@ MIDDLEWARE = [
     # Outermost: one JSON line per request, timed over everything below it.
     "config.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.NorwegianByDefaultMiddleware",
@@ -115,6 +140,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+if PRODUCTION and not REDIS_URL:
+    # A per-process cache would give every gunicorn worker its own rate-limit counters
+    # and TOTP replay memory: a limit of 5 would be 5 per worker.
+    raise ImproperlyConfigured("REDIS_URL must be set when DEBUG is off (shared cache, broker).")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -163,6 +192,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Signup is activation: only a member (member number + national id, or a staff
 # invitation) can make a login, and it is linked to that member (members/minside/account_forms.py).
+ACCOUNT_ADAPTER = "clubs.auth.AccountAdapter"
+MFA_ADAPTER = "clubs.auth.MFAAdapter"
 ACCOUNT_FORMS = {"signup": "members.minside.account_forms.ActivationSignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -190,15 +221,24 @@ STORAGES = {
     },
 }
 
+if PRODUCTION and env.str("EMAIL_URL", default="consolemail://").startswith(
+    ("consolemail:", "filemail:")
+):
+    # Verification and activation links printed to a log are links anyone with the log
+    # can use.
+    raise ImproperlyConfigured("EMAIL_URL must name a real mail server when DEBUG is off.")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Medlemsportal <noreply@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security. Production (DEBUG off) passes `manage.py check --deploy` without warnings.
-_SECURE = not DEBUG and not TESTING
+_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only behind a proxy that sets it (and strips a client's own):
+# otherwise any client could claim HTTPS.
+TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY else None
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _SECURE else 0)

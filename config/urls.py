@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -7,6 +8,11 @@ from django.views.i18n import set_language
 from members.messaging import urls as messaging_urls
 
 from . import views
+
+# The admin's own login form would skip MFA and allauth's rate limits: send it through
+# allauth's login (the documented way), and the officer middleware then demands the
+# second factor in the session before any admin page. Set before admin.site.urls is read.
+admin.site.login = login_not_required(secure_admin_login(admin.site.login))
 
 urlpatterns = [
     path("", views.home, name="home"),

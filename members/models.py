@@ -20,6 +20,7 @@ from .validators import (
     normalize_bank_account,
     normalize_national_id,
     validate_bank_account,
+    validate_country,
     validate_national_id,
     validate_phone,
     validate_postal_code,
@@ -152,7 +153,7 @@ class Member(models.Model):
         _("postnummer"), max_length=10, blank=True, validators=[validate_postal_code]
     )
     city = models.CharField(_("poststed"), max_length=100, blank=True)
-    country = models.CharField(_("land"), max_length=2, default="NO")
+    country = models.CharField(_("land"), max_length=2, default="NO", validators=[validate_country])
     phone = models.CharField(_("telefon"), max_length=20, blank=True, validators=[validate_phone])
     email = models.EmailField(_("e-post"), blank=True)
     membership_type = models.CharField(
@@ -532,6 +533,24 @@ class MemberInvitation(models.Model):
         verbose_name_plural = _("invitasjoner")
 
 
+class ActivationClaim(models.Model):
+    """A new login waiting for its e-mail address to be confirmed: only then is it
+    linked to the member it proved to be (Min side activation)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activation_claim"
+    )
+    invitation = models.ForeignKey(
+        MemberInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aktivering som venter på e-postbekreftelse")
+        verbose_name_plural = _("aktiveringer som venter på e-postbekreftelse")
+
+
 class PendingEmailChange(models.Model):
     """A new e-mail address that takes effect only once the member has verified it."""
 
@@ -560,8 +579,8 @@ from .joining.models import (  # noqa: E402, F401, I001
     Recruitment,
     Resignation,
 )
-from .stats.models import DuesSnapshot, MembershipSnapshot  # noqa: E402
 from .messaging.models import Message, MessageRecipient  # noqa: E402
+from .stats.models import DuesSnapshot, MembershipSnapshot  # noqa: E402
 
 __all__ = [
     "DuesRate",

@@ -27,7 +27,7 @@ from .models import (
     Union,
     next_member_numbers,
 )
-from .validators import normalize_phone
+from .validators import normalize_country, normalize_phone
 
 # Fields `member_update_profile` may change. Status, resignation and member number have
 # their own services (resign, rejoin, …) so that their rules cannot be bypassed.
@@ -179,6 +179,8 @@ def _apply(member: Member, data: dict[str, Any]) -> None:
             _set_phone(member, value)
         elif name in {"first_name", "last_name", "street", "city", "email"}:
             setattr(member, name, (value or "").strip())
+        elif name == "country":
+            member.country = normalize_country(value)
         else:
             setattr(member, name, value)
 

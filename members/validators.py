@@ -204,3 +204,55 @@ def make_national_id(
     if k2 == 10:
         raise ValueError("no second check digit for this individual number")
     return base + str(k2)
+
+
+def looks_like_national_id(value: str) -> bool:
+    """Whether a search text is a whole national id (11 ASCII digits, spaces allowed)."""
+    digits = "".join(ch for ch in value if not ch.isspace())
+    return len(digits) == 11 and digits.isascii() and digits.isdigit()
+
+
+def query_kind(query: str) -> str:
+    """What a staff search is for, as logged: never the query itself. Mirrors the
+    branches of `MemberQuerySet.search`."""
+    query = (query or "").strip()
+    digits = query.replace(" ", "")
+    if looks_like_national_id(query):
+        return "national_id"
+    if digits.isdigit() and len(digits) <= 8:
+        return "member_number_or_phone"
+    if digits.lstrip("+").isdigit():
+        return "phone"
+    if "@" in query:
+        return "email"
+    return "name"
+
+
+# ISO 3166-1 alpha-2: every assigned country code (249). Partners get this field as it
+# is, so anything else (emoji, control characters, right-to-left overrides) is refused.
+ISO_COUNTRY_CODES = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
+    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
+    DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP
+    GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG
+    KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML
+    MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
+    PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
+    SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
+    US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+    """.split()
+)
+
+
+def normalize_country(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def validate_country(value: str) -> None:
+    """Accept an ISO 3166-1 alpha-2 country code (NO, SE, DK …), in capitals."""
+    if value not in ISO_COUNTRY_CODES:
+        raise ValidationError(
+            _("Oppgi landet som en landkode på to bokstaver (ISO 3166), for eksempel NO."),
+            code="invalid_country",
+        )

@@ -31,4 +31,30 @@ def log_access(*, user, action: str, member=None, view: str = "", detail: dict |
     )
 
 
-__all__ = ["AccessAction", "log_access", "describe_role"]
+def log_export(*, user, view: str, detail: dict, member_ids: list[int]) -> AccessLog:
+    """Log an export: one row with its filter and count, and one row per member in it
+    (pointing at that row), so each member's own access log shows the export. Returns
+    the summary row."""
+    role = describe_role(user)
+    summary = AccessLog.objects.create(
+        user=user, action=AccessAction.EXPORT, view=view[:100], role=role, detail=detail
+    )
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                user=user,
+                member_id=member_id,
+                action=AccessAction.EXPORT,
+                view=view[:100],
+                role=role,
+                detail={"export": summary.pk, "format": detail.get("format", "")},
+                at=summary.at,
+            )
+            for member_id in member_ids
+        ],
+        batch_size=1000,
+    )
+    return summary
+
+
+__all__ = ["AccessAction", "log_access", "log_export", "describe_role"]

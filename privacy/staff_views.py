@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clubs.permissions import is_central_staff
+from clubs.permissions import is_central_staff, mfa_authenticated
 
 from . import consent as consent_cookie
 from . import processing, services
@@ -53,9 +53,7 @@ def staff_only(view):
     def wrapped(request, *args, **kwargs):
         if not is_central_staff(request.user):
             raise Http404
-        from clubs.middleware import has_mfa
-
-        if not has_mfa(request.user):
+        if not mfa_authenticated(request):
             messages.warning(
                 request, _("Du må sette opp tofaktorautentisering før du kan åpne denne siden.")
             )

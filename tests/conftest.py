@@ -146,12 +146,51 @@ def admin_user(db):
     return user
 
 
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # the secret of every factory authenticator
+
+
+def totp_now() -> str:
+    """The current TOTP code of the test users' authenticator."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    return format_hotp_value(hotp_value(TEST_TOTP_SECRET, next(yield_hotp_counters_from_time())))
+
+
+def mark_mfa_authenticated(client, user, *, second_factor: bool | None = None) -> None:
+    """Record in the session what allauth records after a password + TOTP login, as a
+    real login of this user would (the second factor only if the user has one)."""
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.models import Authenticator
+
+    if second_factor is None:
+        second_factor = Authenticator.objects.filter(user=user).exists()
+    # A login an hour ago: enough for every page, not fresh enough for a reveal.
+    logged_in_at = time.time() - 3600
+    records = [{"method": "password", "at": logged_in_at, "email": user.email}]
+    if second_factor:
+        records.append({"method": "mfa", "at": logged_in_at, "type": "totp"})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+
+
 @pytest.fixture
 def client_for(client):
     """Return a function that logs `user` in on the test client and returns it."""
 
     def login(user):
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        mark_mfa_authenticated(client, user)
         return client
 
     return login

@@ -8,10 +8,11 @@ import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from stdnum.no import kontonr, orgnr
 
 from clubs.models import AccessGrant, AccessLevel, Branch, Club, Employer, Position, PositionTitle
-from members.crypto import keyed_hash
+from members.crypto import encrypt, keyed_hash
 from members.models import (
     Member,
     MembershipType,
@@ -87,7 +88,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         # Pass mfa=True to give the user a (fake-secret) TOTP authenticator.
         if create and extracted:
             Authenticator.objects.create(
-                user=self, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+                user=self,
+                type=Authenticator.Type.TOTP,
+                data={"secret": encrypt("JBSWY3DPEHPK3PXP")},
             )
 
 
@@ -176,3 +179,4 @@ class AccessGrantFactory(factory.django.DjangoModelFactory):
     club = factory.SubFactory(ClubFactory)
     branch = None
     valid_from = dt.date(2020, 1, 1)
+    activated_at = factory.LazyFunction(timezone.now)

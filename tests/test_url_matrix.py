@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clubs.models import AccessGrant
 from privacy.models import DataSubjectRequest
+from tests.conftest import mark_mfa_authenticated
 from tests.factories import MemberFactory
 
 ROLES = (
@@ -225,7 +226,28 @@ CORE = [
     Case("account_login", url("account_login"), expect(200, 302, 302, 302, 302, 302, 302)),
     Case("account_email", url("account_email"), LOGGED_IN),
     Case("mfa_index", url("mfa_index"), LOGGED_IN),
-    Case("account_reauthenticate", url("account_reauthenticate"), LOGGED_IN),
+    # With a second factor, re-authentication by password alone is not offered: the page
+    # sends officers, staff and admins on to confirm with TOTP or a passkey.
+    Case(
+        "account_reauthenticate",
+        url("account_reauthenticate"),
+        expect(302, 200, 302, 302, 302, 302, 302),
+    ),
+    Case(
+        "mfa_reauthenticate", url("mfa_reauthenticate"), expect(302, 302, 200, 200, 200, 200, 200)
+    ),
+    # A grant's activation link that does not exist (or is not the user's).
+    Case(
+        "klubb:grant_activate",
+        url("klubb:grant_activate", "ukjent"),
+        expect(302, 410, 410, 410, 410, 410, 410),
+    ),
+    Case(
+        "register:grant_resend",
+        url("register:grant_resend", lambda w: w.officer_grant.pk),
+        expect(302, 404, 404, 404, 404, 302, 302),
+        method="post",
+    ),
 ]
 
 
@@ -407,9 +429,9 @@ def test_every_url_answers_each_kind_of_user_as_expected(role, world, request):
     kind of user, not once per URL; the failure lists every URL that answered wrong."""
     client = Client()
     if role != "anonymous":
-        client.force_login(
-            request.getfixturevalue(role), backend="django.contrib.auth.backends.ModelBackend"
-        )
+        user = request.getfixturevalue(role)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        mark_mfa_authenticated(client, user)
     wrong = []
     for case in ALL_CASES:
         target = case.url(world)
@@ -420,6 +442,30 @@ def test_every_url_answers_each_kind_of_user_as_expected(role, world, request):
                 f"expected {case.expected[role]}"
             )
     assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["club_officer", "branch_officer", "central_staff", "admin_user"])
+def test_a_session_without_the_second_factor_reaches_no_page_but_the_account_pages(
+    role, world, request
+):
+    """An officer, staff member or admin who got in with the password alone (say, through
+    a login form that skipped MFA) is sent to confirm with the second factor from every
+    page: having an authenticator is not enough, this session must have used it."""
+    client = Client()
+    user = request.getfixturevalue(role)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    mark_mfa_authenticated(client, user, second_factor=False)
+    confirm = reverse("mfa_reauthenticate")
+    wrong = []
+    for case in ALL_CASES:
+        target = case.url(world)
+        if target.startswith(("/accounts/", "/i18n/", "/healthz")):
+            continue
+        response = getattr(client, case.method)(target)
+        if response.status_code != 302 or not response["Location"].startswith(confirm):
+            wrong.append(f"{case.method.upper()} {target} answered {response.status_code}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_every_url_with_arguments_is_covered():

@@ -30,6 +30,7 @@ from members.validators import (
     mask_national_id,
 )
 
+from .access import LogsMemberReads
 from .forms import (
     HASH_TERM,
     ChangeTypeForm,
@@ -120,7 +121,8 @@ class OrderInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin):
+class MemberAdmin(LogsMemberReads, SimpleHistoryAdmin):
+    member_field = "pk"
     form = MemberAdminForm
     list_display = (
         "member_number",
@@ -303,22 +305,6 @@ class MemberAdmin(SimpleHistoryAdmin):
         if digits:
             return queryset.filter(national_id_hash=keyed_hash(digits)), False
         return queryset.search(term), False
-
-    # --- reads are logged ----------------------------------------------------------
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and object_id:
-            member = Member.objects.filter(pk=object_id).only("pk").first()
-            if member is not None:
-                from privacy.access_log import AccessAction, log_access
-
-                log_access(
-                    user=request.user,
-                    action=AccessAction.VIEW_MEMBER,
-                    member=member,
-                    view="admin:members_member_change",
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
 
     # --- writes go through the services --------------------------------------------
 

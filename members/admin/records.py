@@ -17,6 +17,8 @@ from members.models import (
     Union,
 )
 
+from .access import LogsMemberReads
+
 
 @admin.register(Union)
 class UnionAdmin(admin.ModelAdmin):
@@ -33,7 +35,7 @@ class BenefitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin):
+class PaymentAdmin(LogsMemberReads, SimpleHistoryAdmin):
     list_display = ("paid_on", "period", "member", "kind", "amount_kr", "source", "kid")
     list_select_related = ("member",)
     list_filter = ("kind", "source", "period")
@@ -75,7 +77,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(SimpleHistoryAdmin):
+class OrderAdmin(LogsMemberReads, SimpleHistoryAdmin):
     list_display = ("ordered_at", "member", "product", "status")
     list_select_related = ("member", "product")
     list_filter = ("status", "product")

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from clubs.models import AccessGrant, AccessLevel
 from members.models import (
@@ -53,7 +54,11 @@ class LoginSeeding:
                 level=level,
                 branch=branch,
                 club=club,
-                defaults={"valid_from": dt.date(2020, 1, 1), "note": "Demo"},
+                defaults={
+                    "valid_from": dt.date(2020, 1, 1),
+                    "note": "Demo",
+                    "activated_at": timezone.now(),
+                },
             )
         for email in DEMO_LOGINS[:4]:
             if not Authenticator.objects.filter(

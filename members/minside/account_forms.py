@@ -8,8 +8,10 @@ allauth's. On success the new user is linked to the member (`Member.user`).
 
 Wrong identity gives one message whatever was wrong (unknown number, wrong national id,
 already activated, not active), so the form never tells whether a member number exists.
-Failed attempts are counted per IP and per member number (`members.minside.services`), on top of
-allauth's own rate limit on the signup view.
+Failed attempts are counted per IP and per member (`members.minside.activation`), on top
+of allauth's own rate limit on the signup view; a member whose attempts are used up needs
+a code sent to the address on file. The login is linked to the member only once its own
+e-mail address is confirmed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.validators import validate_national_id
 
-from . import services
+from . import activation, services
 
 INVITATION_SESSION_KEY = "minside_invitation"
 
@@ -48,6 +50,14 @@ def _client_ip(request) -> str:
     return (request.META.get("REMOTE_ADDR") or "unknown") if request is not None else "unknown"
 
 
+class NoEchoTextInput(forms.TextInput):
+    """A plain text field (the member sees what they type) that is never filled in again
+    when the page comes back with an error: the number is not echoed into the HTML."""
+
+    def format_value(self, value):
+        return None
+
+
 class ActivationSignupForm(SignupForm):
     member_number = forms.CharField(
         label=_("Medlemsnummer"),
@@ -60,23 +70,39 @@ class ActivationSignupForm(SignupForm):
         label=_("Fødselsnummer (11 siffer)"),
         max_length=14,
         required=False,
-        widget=forms.PasswordInput(
-            render_value=False, attrs={"inputmode": "numeric", "autocomplete": "off"}
-        ),
+        widget=NoEchoTextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("Brukes bare til å finne medlemskapet ditt. Vi lagrer det ikke på nytt."),
     )
 
-    field_order = ["member_number", "national_id", "email", "password1", "password2"]
+    email_code = forms.CharField(
+        label=_("Engangskode fra e-posten"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        help_text=_("Bare når vi har bedt om den: koden vi sendte til e-postadressen din."),
+    )
+
+    field_order = [
+        "member_number",
+        "national_id",
+        "email_code",
+        "email",
+        "password1",
+        "password2",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = context.request
         self.invitation = invitation_from_session(self.request)
         self.member = None
+        # Set when the member's attempts are used up: the page then asks for the code.
+        self.asks_for_code = False
         if self.invitation is not None:
             # The invitation already identifies the member.
             del self.fields["member_number"]
             del self.fields["national_id"]
+            del self.fields["email_code"]
             if not self.is_bound and self.invitation.member.email:
                 self.initial.setdefault("email", self.invitation.member.email)
         else:
@@ -95,11 +121,14 @@ class ActivationSignupForm(SignupForm):
         if "password2" in self.fields:
             self.fields["password2"].label = _("Gjenta passordet")
 
-    def clean_member_number(self) -> str:
-        value = (self.cleaned_data.get("member_number") or "").strip().replace(" ", "")
-        if value and not value.isdigit():
-            raise ValidationError(_("Medlemsnummeret består bare av siffer."))
-        return value
+    def clean_member_number(self) -> int | None:
+        value = self.cleaned_data.get("member_number") or ""
+        if not value:
+            return None
+        number = activation.parse_member_number(value)
+        if number is None:
+            raise ValidationError(activation.MEMBER_NUMBER_MESSAGE, code="member_number")
+        return number
 
     def clean_national_id(self) -> str:
         value = (self.cleaned_data.get("national_id") or "").strip()
@@ -115,20 +144,35 @@ class ActivationSignupForm(SignupForm):
             return cleaned
         number = cleaned.get("member_number")
         national_id = cleaned.get("national_id")
-        if not number or not national_id:
+        if number is None or not national_id:
             return cleaned
         ip = _client_ip(self.request)
-        if services.activation_throttled(member_number=number, ip=ip):
-            raise ValidationError(services.THROTTLED_MESSAGE, code="throttled")
-        self.member = services.activation_find_member(member_number=number, national_id=national_id)
-        if self.member is None:
-            services.activation_record_failure(member_number=number, ip=ip)
+        if activation.ip_throttled(ip):
+            raise ValidationError(activation.THROTTLED_MESSAGE, code="throttled")
+        member = activation.find_member(number=number, national_id=national_id)
+        if activation.member_locked(number):
+            # Never refuse the real member outright: with the right identity a code goes
+            # to the address on file, and the answer reads the same either way.
+            self.asks_for_code = True
+            code = cleaned.get("email_code") or ""
+            if member is not None and activation.code_matches(member, code):
+                self.member = member
+                return cleaned
+            if member is not None:
+                activation.send_code(member)
+            else:
+                activation.record_failure(number=number, ip=ip)
+            raise ValidationError(activation.LOCKED_MESSAGE, code="locked")
+        if member is None:
+            activation.record_failure(number=number, ip=ip)
             raise ValidationError(services.IDENTITY_MESSAGE, code="identity")
+        self.member = member
         return cleaned
 
     def signup(self, request, user) -> None:
-        """Called by allauth after the user is created: link it to the member."""
-        services.member_link_user(member=self.member, user=user, invitation=self.invitation)
+        """Called by allauth after the user is created: remember which member it proved
+        to be. The link is made when the login's e-mail address is confirmed."""
+        activation.activation_claim(member=self.member, user=user, invitation=self.invitation)
         if request is not None:
             request.session.pop(INVITATION_SESSION_KEY, None)
 

@@ -17,7 +17,6 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -38,14 +37,11 @@ from members.models import (
     ResignationReason,
     Union,
 )
-from members.validators import normalize_national_id
 
 logger = logging.getLogger(__name__)
 
 INVITATION_VALID_FOR = dt.timedelta(days=14)
 EMAIL_CHANGE_VALID_FOR = dt.timedelta(days=2)
-ACTIVATION_ATTEMPTS = 5
-ACTIVATION_WINDOW_SECONDS = 15 * 60
 OPEN_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
 # The reasons a member may give online; struck off and deceased are for staff.
 MEMBER_RESIGNATION_REASONS = (
@@ -63,10 +59,6 @@ IDENTITY_MESSAGE = _(
     "Vi kunne ikke bekrefte medlemskapet med disse opplysningene. Sjekk medlemsnummeret "
     "og fødselsnummeret. Har du allerede en innlogging, kan du logge inn eller be om nytt "
     "passord. Får du det ikke til, kontakt forbundet."
-)
-THROTTLED_MESSAGE = _(
-    "For mange forsøk. Vent et kvarter og prøv igjen, eller kontakt forbundet for å få "
-    "en invitasjonslenke."
 )
 
 
@@ -98,7 +90,7 @@ def absolute_url(path: str, request=None) -> str:
     return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/") + path
 
 
-def _mail(*, to: str, template: str, context: dict[str, Any]) -> None:
+def mail_member(*, to: str, template: str, context: dict[str, Any]) -> None:
     """Send a bokmål e-mail after the transaction commits (never for a rollback)."""
     if not to:
         return
@@ -135,62 +127,6 @@ def _lock_fresh(member: Member, expected_version: str | None) -> Member:
 # --- Activation ------------------------------------------------------------------
 
 
-def _throttle_keys(member_number: str, ip: str) -> list[str]:
-    number = hashlib.sha256(str(member_number).encode()).hexdigest()[:32]
-    return [f"minside:activation:ip:{ip}", f"minside:activation:nr:{number}"]
-
-
-def activation_throttled(*, member_number: str, ip: str) -> bool:
-    """Whether this IP or member number has used up its attempts for now."""
-    counts = cache.get_many(_throttle_keys(member_number, ip))
-    return any(count >= ACTIVATION_ATTEMPTS for count in counts.values())
-
-
-def activation_record_failure(*, member_number: str, ip: str) -> None:
-    for key in _throttle_keys(member_number, ip):
-        # add() starts a window; incr() keeps its expiry.
-        if not cache.add(key, 1, ACTIVATION_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, ACTIVATION_WINDOW_SECONDS)
-
-
-def activation_find_member(*, member_number: str, national_id: str) -> Member | None:
-    """Return the active, not yet activated member with this number AND national id,
-    or None. The caller shows one message for every kind of None, so an answer never
-    tells whether a member number exists."""
-    try:
-        number = int(str(member_number).strip())
-    except (TypeError, ValueError):
-        return None
-    digits = normalize_national_id(national_id)
-    return (
-        Member.objects.by_national_id(digits)
-        .filter(member_number=number, status=MemberStatus.ACTIVE, user__isnull=True)
-        .first()
-    )
-
-
-@transaction.atomic
-def member_link_user(*, member: Member, user, invitation: MemberInvitation | None = None) -> Member:
-    """Give the member their login. Raises ValidationError when the member is no longer
-    active or already has a login (two signups racing); uses the invitation if given."""
-    fresh = Member.objects.select_for_update().get(pk=member.pk)
-    if fresh.user_id is not None or fresh.status != MemberStatus.ACTIVE:
-        raise ValidationError(IDENTITY_MESSAGE, code="identity")
-    if Member.objects.filter(user=user).exists():
-        raise ValidationError(IDENTITY_MESSAGE, code="identity")
-    if invitation is not None:
-        used = MemberInvitation.objects.filter(
-            pk=invitation.pk, used_at__isnull=True, expires_at__gt=timezone.now()
-        ).update(used_at=timezone.now())
-        if not used:
-            raise ValidationError(INVITATION_INVALID_MESSAGE, code="invitation")
-    services.member_update_profile(member=fresh, by=user, data={"user": user})
-    return fresh
-
-
 # --- Invitations -----------------------------------------------------------------
 
 INVITATION_INVALID_MESSAGE = _(
@@ -220,7 +156,7 @@ def invitation_create(*, member: Member, by, request=None) -> str:
     invitation.full_clean()
     invitation.save()
     url = absolute_url(reverse("minside:invitation", args=[token]), request)
-    _mail(
+    mail_member(
         to=member.email,
         template="invitation",
         context={"member": member, "url": url, "expires_at": invitation.expires_at},
@@ -305,8 +241,8 @@ def email_change_request(*, member: Member, new_email: str, request=None) -> Pen
         "new_email": new_email,
         "expires_at": change.expires_at,
     }
-    _mail(to=new_email, template="email_change", context=context)
-    _mail(to=member.email, template="email_change_notice", context=context)
+    mail_member(to=new_email, template="email_change", context=context)
+    mail_member(to=member.email, template="email_change_notice", context=context)
     return change
 
 
@@ -367,7 +303,9 @@ def order_create(*, member: Member, product: Product, by) -> Order:
     except IntegrityError:
         raise ValidationError(DOUBLE_ORDER_MESSAGE, code="double_order") from None
     _queue_order(order, "created")
-    _mail(to=member.email, template="order_received", context={"member": member, "order": order})
+    mail_member(
+        to=member.email, template="order_received", context={"member": member, "order": order}
+    )
     return order
 
 

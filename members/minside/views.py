@@ -361,6 +361,9 @@ def payments(request):
 
 def annual_statement_pdf(request, year: int):
     member = _own_member(request)
+    if not 1900 <= year <= 2999:
+        # A year the database cannot even hold as a date is a page that does not exist.
+        raise Http404
     if not Payment.objects.filter(member=member, paid_on__year=year).exists():
         raise Http404
     statement = mydata.annual_statement(member, year)

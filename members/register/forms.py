@@ -7,25 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clubs.forms import looks_like_national_id
 from clubs.models import Branch, Club, Employer
 from members.models import Member, MembershipType, ResignationReason, Union
-
-
-def query_kind(query: str) -> str:
-    """What a staff search is for, as logged: never the query itself. Mirrors the
-    branches of `MemberQuerySet.search`."""
-    query = (query or "").strip()
-    digits = query.replace(" ", "")
-    if looks_like_national_id(query):
-        return "national_id"
-    if digits.isdigit() and len(digits) <= 8:
-        return "member_number_or_phone"
-    if digits.lstrip("+").isdigit():
-        return "phone"
-    if "@" in query:
-        return "email"
-    return "name"
 
 
 class StaffSearchForm(forms.Form):
@@ -39,6 +22,17 @@ class StaffSearchForm(forms.Form):
 
     def clean_q(self) -> str:
         return " ".join(self.cleaned_data["q"].split())
+
+
+class UserFilterForm(forms.Form):
+    """The `?bruker=` filter of the access log and the grants list: part of an e-mail
+    address. Read through a form so a NUL byte or an oversize value is an error, not a
+    database exception."""
+
+    bruker = forms.CharField(label=_("Bruker (e-post)"), max_length=254, required=False)
+
+    def value(self) -> str:
+        return self.cleaned_data.get("bruker", "").strip() if self.is_valid() else ""
 
 
 def _date_widget():

@@ -17,4 +17,5 @@ urlpatterns = [
     path("tilgangslogg/bruker/<int:user_id>/", views.access_log_user, name="access_log_user"),
     path("tilganger/", club_views.grants, name="grants"),
     path("tilganger/<int:grant_id>/avslutt/", club_views.grant_end_view, name="grant_end"),
+    path("tilganger/<int:grant_id>/send-lenke/", club_views.grant_resend, name="grant_resend"),
 ]

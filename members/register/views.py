@@ -24,10 +24,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clubs.forms import looks_like_national_id
 from clubs.permissions import central_staff_required, require_recent_authentication
 from members import services
 from members.models import Member, MemberStatus
+from members.validators import looks_like_national_id, query_kind
 from privacy.access_log import AccessAction, log_access
 from privacy.models import AccessLog
 
@@ -37,7 +37,7 @@ from .forms import (
     ResignForm,
     StaffSearchForm,
     TransferForm,
-    query_kind,
+    UserFilterForm,
 )
 
 PAGE_SIZE = 50
@@ -118,7 +118,11 @@ def search(request):
             )
         return redirect(reverse("register:search") + "?" + urlencode({"q": query}))
 
-    query = " ".join(request.GET.get("q", "").split())
+    get_form = StaffSearchForm(request.GET) if request.GET.get("q") else None
+    if get_form is not None and not get_form.is_valid():
+        # Too long, a NUL byte …: say what is wrong and list nobody.
+        return render(request, "members/register/search.html", {"form": get_form})
+    query = get_form.cleaned_data["q"] if get_form is not None else ""
     if looks_like_national_id(query):
         # Only a hand-made URL gets here; do not search, log or repeat it.
         messages.warning(
@@ -255,6 +259,10 @@ def member_edit(request, member_id: int):
             )
             messages.success(request, _("Endringene er lagret."))
             return redirect("register:member", member_id=member.pk)
+    # The form shows the member's data: a read like any other.
+    log_access(
+        user=request.user, action=AccessAction.VIEW_MEMBER, member=member, view="register:edit"
+    )
     return render(request, "members/register/edit.html", {"m": member, "form": form})
 
 
@@ -412,6 +420,13 @@ def member_action(request, member_id: int, action: str):
             )
             messages.success(request, _("Endringen er registrert."))
             return redirect("register:member", member_id=member.pk)
+    log_access(
+        user=request.user,
+        action=AccessAction.VIEW_MEMBER,
+        member=member,
+        view="register:action",
+        detail={"action": chosen.slug},
+    )
     return render(
         request, "members/register/action.html", {"m": member, "action": chosen, "form": form}
     )
@@ -447,7 +462,7 @@ def _log_page(request, queryset):
 def access_log(request):
     """The newest access-log rows of everyone, optionally for one user by e-mail."""
     queryset = AccessLog.objects.all()
-    query = request.GET.get("bruker", "").strip()
+    query = UserFilterForm(request.GET).value()
     if query:
         queryset = queryset.filter(user__email__icontains=query)
     page, rows = _log_page(request, queryset)

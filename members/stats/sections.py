@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from members.exports import safe_cell
+
 from . import charts
 from .queries import Dashboard
 
@@ -65,7 +67,7 @@ def display(value, kind: str) -> str:
     if value is None:
         return "–"
     if isinstance(value, str) or kind == TEXT:
-        return str(value)
+        return safe_cell(value)
     if kind == MONEY:
         return _("%(amount)s kr") % {
             "amount": number_format(round(value / 100), force_grouping=True)
@@ -81,7 +83,7 @@ def csv_value(value, kind: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str) or kind == TEXT:
-        return str(value)
+        return safe_cell(value)
     if kind == MONEY:
         return f"{value / 100:.2f}".replace(".", ",")
     if kind == PERCENT:
@@ -476,3 +478,13 @@ SECTIONS = {
     "club": section_club,
     "positions": section_positions,
 }
+
+# Payments are data about a person: even summed per group, a small group (two unemployed
+# members of a branch) would let a branch officer, who sees the roster, tell who has not
+# paid. These sections are for central staff only, on the page and as CSV.
+CENTRAL_ONLY = frozenset({"dues", "arrears"})
+
+
+def sections_for(*, central: bool) -> dict:
+    """The sections a user with this scope may see, in page order."""
+    return {key: build for key, build in SECTIONS.items() if central or key not in CENTRAL_ONLY}

@@ -23,7 +23,7 @@ from members.models import MembershipType
 from .filters import Filters, allowed_branches, stats_scope
 from .forms import StatsFilterForm
 from .queries import Dashboard
-from .sections import SECTIONS
+from .sections import sections_for
 
 
 # --- filters -----------------------------------------------------------------------
@@ -42,7 +42,7 @@ def _dashboard_for(request) -> tuple[Dashboard, StatsFilterForm]:
 def dashboard(request):
     board, form = _dashboard_for(request)
     query = urlencode(board.filters.as_query())
-    sections = [build(board) for build in SECTIONS.values()]
+    sections = [build(board) for build in sections_for(central=board.scope.central).values()]
     if board.scope.central and not board.filters.branch_id:
         area = _("hele forbundet")
     else:
@@ -77,10 +77,10 @@ def dashboard(request):
 
 @require_GET
 def csv_download(request, key: str):
-    build = SECTIONS.get(key)
+    board, _form = _dashboard_for(request)
+    build = sections_for(central=board.scope.central).get(key)
     if build is None:
         raise Http404
-    board, _form = _dashboard_for(request)
     section = build(board)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"statistikk-{key}-{board.filters.today:%Y-%m-%d}.csv"

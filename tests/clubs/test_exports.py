@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from clubs.views import _export_cell
+from members.exports import safe_cell as _export_cell
 from privacy.models import AccessAction, AccessLog
 from tests.factories import MemberFactory
 

@@ -26,7 +26,10 @@ def test_a_club_grant_gives_exactly_the_clubs_members(club, other_club, central_
     user = UserFactory()
     mine = MemberFactory(club=club)
     MemberFactory(club=other_club)
-    grant_create(user=user, level=AccessLevel.CLUB, club=club, by=central_staff)
+    grant = grant_create(user=user, level=AccessLevel.CLUB, club=club, by=central_staff)
+    # Nothing until the holder takes the grant into use (the e-mailed link and MFA).
+    assert list(Member.objects.visible_to(fresh(user))) == []
+    AccessGrant.objects.filter(pk=grant.pk).update(activated_at=timezone.now())
     assert list(Member.objects.visible_to(fresh(user))) == [mine]
 
 

@@ -109,9 +109,12 @@ def login_as(live_server):
     from django.conf import settings
     from django.test import Client
 
+    from tests.conftest import mark_mfa_authenticated
+
     def login(page, user):
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        mark_mfa_authenticated(client, user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]

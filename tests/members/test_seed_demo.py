@@ -113,7 +113,7 @@ def test_the_demo_logins_match_the_readme(settings):
     assert Member.objects.filter(user__isnull=False).count() == 1 + 10
 
 
-def test_demo_logins_are_refused_with_debug_off_unless_forced(settings):
+def test_demo_data_is_refused_with_debug_off_unless_forced_and_never_gets_logins(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         seed(members=10)
@@ -121,6 +121,7 @@ def test_demo_logins_are_refused_with_debug_off_unless_forced(settings):
     assert not get_user_model().objects.exists()
     seed(members=10, force=True)
     assert Member.objects.count() == 10
+    assert not get_user_model().objects.filter(email__in=DEMO_LOGINS).exists()
 
 
 def test_if_empty_does_nothing_when_members_exist(settings):

@@ -1,6 +1,7 @@
 """`manage.py rotate_encryption_keys [--batch-size N]`: re-encrypt every national id and
-bank account (and their copies in the change history) with the first key of
-FIELD_ENCRYPTION_KEYS, so older keys can be removed afterwards.
+bank account (and their copies in the change history), and every TOTP secret and
+recovery-code seed, with the first key of FIELD_ENCRYPTION_KEYS, so older keys can be
+removed afterwards.
 
 Idempotent: values already under the first key are left alone, so a run that was
 interrupted can simply be started again.
@@ -55,6 +56,34 @@ def rotate_table(table: str, pk: str, *, batch_size: int) -> tuple[int, int]:
     return seen, rewritten
 
 
+def rotate_authenticators() -> tuple[int, int]:
+    """Re-encrypt the MFA secrets (TOTP secret, recovery-code seed and migrated codes);
+    returns (authenticators seen, authenticators rewritten)."""
+    from allauth.mfa.models import Authenticator
+
+    seen = rewritten = 0
+    queryset = Authenticator.objects.filter(
+        type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+    )
+    for authenticator in queryset.iterator():
+        seen += 1
+        data = authenticator.data
+        changed = False
+        for key in ("secret", "seed"):
+            token = data.get(key)
+            if isinstance(token, str) and token and not is_current(token):
+                data[key] = rotate(token)
+                changed = True
+        codes = data.get("migrated_codes")
+        if isinstance(codes, list) and not all(is_current(code) for code in codes):
+            data["migrated_codes"] = [c if is_current(c) else rotate(c) for c in codes]
+            changed = True
+        if changed:
+            authenticator.save(update_fields=["data"])
+            rewritten += 1
+    return seen, rewritten
+
+
 class Command(BaseCommand):
     help = "Re-encrypt national ids and bank accounts with the first FIELD_ENCRYPTION_KEYS key."
 
@@ -68,3 +97,5 @@ class Command(BaseCommand):
                 f"{table}: {seen} rows checked, {rewritten} re-encrypted, "
                 f"{seen - rewritten} already under the first key."
             )
+        seen, rewritten = rotate_authenticators()
+        self.stdout.write(f"MFA authenticators: {seen} checked, {rewritten} re-encrypted.")

@@ -22,7 +22,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Create the demo logins even with DEBUG off (never on a real register).",
+            help=(
+                "With DEBUG off: seed the demo data anyway (never on a real register), "
+                "but no demo logins: their password and TOTP secret are published."
+            ),
         )
 
     def handle(self, *args, members, seed: int, if_empty: bool, force: bool, **options):
@@ -30,23 +33,27 @@ class Command(BaseCommand):
             self.stdout.write("The register already has members; no demo data added.")
             return
         if not settings.DEBUG and not force:
-            # The demo logins have a published password and TOTP secret.
             raise CommandError(
-                "Refusing to create demo logins with DEBUG off. Use DEBUG=1, or --force on "
-                "a database that is not a real register."
+                "Refusing to seed demo data with DEBUG off. Use DEBUG=1, or --force on a "
+                "database that is not a real register (it then gets no demo logins)."
             )
         if members < 0:
             raise CommandError("--members must be 0 or more.")
         verbose = options.get("verbosity", 1) >= 1
         log = self.stdout.write if verbose else None
-        report = demo.seed(members=members, seed=seed, log=log)
+        # The demo logins have a published password and TOTP secret: never with DEBUG off.
+        with_logins = bool(settings.DEBUG)
+        report = demo.seed(members=members, seed=seed, log=log, with_logins=with_logins)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {report.members:,} members and {report.payments:,} payments "
                 f"in {report.seconds:.1f} s."
             )
         )
-        self.stdout.write(
-            f"Demo logins ({', '.join(demo.DEMO_LOGINS)}), password: {demo.DEMO_PASSWORD}. "
-            f"TOTP secret for the officer and staff logins: {demo.DEMO_TOTP_SECRET}"
-        )
+        if with_logins:
+            self.stdout.write(
+                f"Demo logins ({', '.join(demo.DEMO_LOGINS)}), password: {demo.DEMO_PASSWORD}. "
+                f"TOTP secret for the officer and staff logins: {demo.DEMO_TOTP_SECRET}"
+            )
+        else:
+            self.stdout.write("DEBUG is off: no demo logins were created.")

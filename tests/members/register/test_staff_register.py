@@ -10,17 +10,21 @@ from django.urls import reverse
 
 from members.models import Member, MemberStatus, Union
 from privacy.models import AccessAction, AccessLog
-from tests.factories import PASSWORD, BranchFactory, ClubFactory, MemberFactory, PaymentFactory
+from tests.conftest import totp_now
+from tests.factories import BranchFactory, ClubFactory, MemberFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 SEARCH = reverse("register:search")
 
 
-def fresh_login(client, user) -> None:
-    """Record a password re-authentication just now in the session, as allauth does."""
+def fresh_login(client, user, *, method: str = "mfa") -> None:
+    """Record a re-authentication just now in the session, as allauth does: with the
+    second factor (TOTP) by default, or with the password alone."""
     session = client.session
     session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "reauthenticated": True}
+        {"method": "password", "at": time.time() - 3600},
+        {"method": "mfa", "at": time.time() - 3600, "type": "totp"},
+        {"method": method, "at": time.time(), "reauthenticated": True},
     ]
     session["account_authentication_methods_user"] = str(user.pk)
     session.save()
@@ -134,7 +138,8 @@ def test_reveal_needs_a_fresh_login_and_sends_the_user_to_reauthenticate(central
     member = MemberFactory()
     response = client_for(central_staff).post(reverse("register:reveal", args=[member.pk]))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    # The second factor, not the password: a stolen password reveals nothing.
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
     assert member.national_id not in response["Location"]
     assert not AccessLog.objects.filter(action=AccessAction.REVEAL_NATIONAL_ID).exists()
 
@@ -144,12 +149,28 @@ def test_after_reauthenticating_the_reveal_goes_through(central_staff, client_fo
     client = client_for(central_staff)
     url = reverse("register:reveal", args=[member.pk])
     redirect_to = client.post(url)["Location"]
-    response = client.post(redirect_to, {"password": PASSWORD})
+    response = client.post(redirect_to, {"code": totp_now()}, follow=True)
     assert response.status_code == 200
     assert member.national_id in html(response)
     assert (
         AccessLog.objects.filter(action=AccessAction.REVEAL_NATIONAL_ID, member=member).count() == 1
     )
+
+
+def test_a_fresh_password_alone_does_not_reveal(central_staff, client_for):
+    member = MemberFactory()
+    client = client_for(central_staff)
+    fresh_login(client, central_staff, method="password")
+    response = client.post(reverse("register:reveal", args=[member.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    assert not AccessLog.objects.filter(action=AccessAction.REVEAL_NATIONAL_ID).exists()
+
+
+def test_the_password_reauthentication_page_is_not_offered_to_staff(central_staff, client_for):
+    response = client_for(central_staff).get(reverse("account_reauthenticate"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
 
 
 def test_reveal_with_a_fresh_login_shows_and_logs(central_staff, client_for):
