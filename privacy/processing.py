@@ -30,6 +30,23 @@ ACTIVITIES = [
         "retention": _("Til %(years)s år etter utmelding."),
     },
     {
+        "name": _("Innmeldinger"),
+        "purpose": _(
+            "Behandle innmeldinger fra nettsiden: bekrefte e-postadressen, kontrollere "
+            "opplysningene og registrere medlemskapet."
+        ),
+        "subjects": _("Personer som melder seg inn"),
+        "categories": _(
+            "Navn, fødselsnummer, kontaktopplysninger, arbeidsgiver, medlemskapstype, "
+            "tidligere forbund og hvem som vervet."
+        ),
+        "basis": _("Art. 6 nr. 1 b (inngåelse av medlemsavtalen) og art. 9 nr. 2 d."),
+        "retention": _(
+            "Innmeldinger som ikke er bekreftet, slettes etter 30 dager; avslåtte og "
+            "godkjente 90 dager etter behandlingen."
+        ),
+    },
+    {
         "name": _("Kontingent og fagforeningsfradrag"),
         "purpose": _(
             "Beregne og kreve inn kontingent, motta innbetalinger (OCR), rapportere "
