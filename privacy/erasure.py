@@ -3,8 +3,10 @@ erasure request is approved (GDPR Art. 17), leaving no trace but an `ErasureReco
 
 What goes, for each member:
 - the member row and every row that belongs to it (positions, benefits, reservations,
-  previous memberships, orders, consents, invitations, pending e-mail changes, and any
-  later model with a foreign key to Member: found from the model graph, not a list);
+  previous memberships, orders, consents, invitations, pending e-mail changes, the
+  record of each message sent to the member (`MessageRecipient`; a message's text is
+  kept once, with no person in it), and any later model with a foreign key to Member:
+  found from the model graph, not a list);
 - every simple-history copy of the member and of those rows (simple-history keeps full
   copies, so deleting the rows alone would leave the data in the history tables);
 - access-log rows naming the member, admin log entries about it; and, in other rows of
