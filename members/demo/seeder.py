@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
 
+from .dues import DuesSeeding
 from .logins import LoginSeeding
 from .messages import MessageSeeding
 from .organisation import OrganisationSeeding
@@ -34,7 +35,9 @@ class SeedReport:
     steps: dict[str, float] = field(default_factory=dict)
 
 
-class DemoSeeder(OrganisationSeeding, MemberSeeding, RelatedSeeding, LoginSeeding, MessageSeeding):
+class DemoSeeder(
+    OrganisationSeeding, MemberSeeding, RelatedSeeding, DuesSeeding, LoginSeeding, MessageSeeding
+):
     """Builds the whole demo register for one seed; each step is a mixin of its own."""
 
     def __init__(self, *, members: int, seed: int, log: Callable[[str], None] | None = None):
@@ -75,6 +78,9 @@ class DemoSeeder(OrganisationSeeding, MemberSeeding, RelatedSeeding, LoginSeedin
             t = time.perf_counter()
             self.related(rows)
             self._step("positions, earlier unions, benefits, orders", t)
+            t = time.perf_counter()
+            self.dues(rows)
+            self._step("dues accounts and worklists", t)
             if with_logins:
                 t = time.perf_counter()
                 self.logins(rows)

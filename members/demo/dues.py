@@ -1,0 +1,137 @@
+"""Seeds the dues area: each member's way of paying (payroll deduction for those whose
+seeded payments came through the employer, AvtaleGiro for some of the rest, invoice
+otherwise), one OCR file with a few payments staff must place by hand, and one
+employer's returned deduction list with a deviation of each common kind."""
+
+from __future__ import annotations
+
+import hashlib
+
+from members.dues.models import (
+    Deviation,
+    DeviationKind,
+    DuesAccount,
+    DuesImport,
+    ImportKind,
+    PaymentMethod,
+    UnmatchedPayment,
+    UnmatchedReason,
+)
+from members.dues.queries import add_months
+from members.models import MemberStatus, Payment, PaymentSource
+
+
+class DuesSeeding:
+    """Payment methods, a few unmatched OCR lines and deduction-list deviations."""
+
+    def dues(self, rows: list[dict]) -> None:
+        payroll = set(
+            Payment.objects.filter(source=PaymentSource.PAYROLL)
+            .values_list("member_id", flat=True)
+            .distinct()
+        )
+        accounts = []
+        for i, row in enumerate(rows):
+            if row["id"] in payroll:
+                method, avtalegiro = PaymentMethod.PAYROLL, False
+            else:
+                avtalegiro = i % 3 == 0
+                method = PaymentMethod.AVTALEGIRO if avtalegiro else PaymentMethod.INVOICE
+            accounts.append(
+                DuesAccount(
+                    member_id=row["id"],
+                    payment_method=method,
+                    avtalegiro_active=avtalegiro,
+                    avtalegiro_notify=avtalegiro and i % 2 == 0,
+                    insurance_reserved=i % 17 == 0,
+                )
+            )
+        DuesAccount.objects.bulk_create(accounts, batch_size=5000, ignore_conflicts=True)
+        self._dues_worklists(rows, payroll)
+
+    def _dues_worklists(self, rows: list[dict], payroll: set[int]) -> None:
+        if DuesImport.objects.filter(transmission="00008080-0000001").exists():
+            return  # a second run adds members, not a second demo file
+        month = add_months(self.today, -1)
+        ocr = DuesImport.objects.create(
+            kind=ImportKind.OCR,
+            filename=f"OCR.{month:%Y%m}20.txt",
+            sha256=hashlib.sha256(b"demo-ocr").hexdigest(),
+            transmission="00008080-0000001",
+            lines=3,
+            total_ore=63400 + 15000 + 50000,
+            unmatched=3,
+        )
+        paid_on = month.replace(day=20)
+        for n, (kid, amount, reason) in enumerate(
+            (
+                ("12345678", 63400, UnmatchedReason.UNKNOWN_KID),
+                ("10000019", 15000, UnmatchedReason.INVALID_KID),
+                ("", 50000, UnmatchedReason.NO_KID),
+            ),
+            start=1,
+        ):
+            UnmatchedPayment.objects.create(
+                batch=ocr,
+                kid=kid,
+                amount_ore=amount,
+                paid_on=paid_on,
+                reference=f"00008080-0000001-0000001-{n}",
+                reason=reason,
+            )
+        active = [r for r in rows if r["status"] == MemberStatus.ACTIVE and r["employer_id"]]
+        on_payroll = [r for r in active if r["id"] in payroll]
+        if not on_payroll:
+            return
+        employer_id = on_payroll[0]["employer_id"]
+        same = [r for r in on_payroll if r["employer_id"] == employer_id]
+        elsewhere = next((r for r in on_payroll if r["employer_id"] != employer_id), None)
+        batch = DuesImport.objects.create(
+            kind=ImportKind.PAYROLL,
+            filename=f"trekkliste-{month:%Y-%m}.xlsx",
+            sha256=hashlib.sha256(b"demo-list").hexdigest(),
+            employer_id=employer_id,
+            period=month,
+            lines=max(0, len(same) - 1) + 2,
+            matched=max(0, len(same) - 1) + 1,
+            unmatched=1,
+            deviations=3 + (elsewhere is not None),
+        )
+        common = {"batch": batch, "employer_id": employer_id, "period": month}
+        deviations = [
+            Deviation(
+                kind=DeviationKind.NOT_MEMBER,
+                line_no=2,
+                name="Ola Ikkemedlem",
+                amount_ore=63400,
+                **common,
+            ),
+            Deviation(
+                kind=DeviationKind.MISSING, member_id=same[0]["id"], expected_ore=63400, **common
+            ),
+        ]
+        if len(same) > 1:
+            deviations.append(
+                Deviation(
+                    kind=DeviationKind.AMOUNT_DIFFERS,
+                    member_id=same[1]["id"],
+                    line_no=3,
+                    expected_ore=63400,
+                    amount_ore=31700,
+                    **common,
+                )
+            )
+        if elsewhere is not None:
+            deviations.append(
+                Deviation(
+                    kind=DeviationKind.OTHER_EMPLOYER,
+                    member_id=elsewhere["id"],
+                    line_no=4,
+                    amount_ore=63400,
+                    **common,
+                )
+            )
+        Deviation.objects.bulk_create(deviations)
+
+
+__all__ = ["DuesSeeding"]
