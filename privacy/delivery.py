@@ -33,7 +33,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef
+from django.db.models import Count, Exists, F, Min, OuterRef
 from django.utils import timezone
 
 from config.celery import enqueue
@@ -225,7 +225,12 @@ def _claim(scope, *, limit: int, skip: Iterable[int], lease_until: dt.datetime) 
             row.attempts += 1
             row.next_attempt_at = lease_until
         if live:
-            Disclosure.objects.bulk_update(live, ["status", "attempts", "next_attempt_at"])
+            # One statement for the whole batch (the rows are locked by us).
+            Disclosure.objects.filter(pk__in=[row.pk for row in live]).update(
+                status=DisclosureStatus.SENDING,
+                attempts=F("attempts") + 1,
+                next_attempt_at=lease_until,
+            )
     return claimed
 
 
