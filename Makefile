@@ -6,7 +6,7 @@ PY = $(BIN)/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE = config.settings
 
-.PHONY: run install migrate demo serve test lint format worker beat messages bench clean backup restore load
+.PHONY: run install migrate demo serve test lint format worker beat messages bench clean backup restore
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -71,10 +71,6 @@ restore:
 	@test -n "$(FILE)" || (echo "Give the backup file: make restore FILE=…" >&2; exit 2)
 	pg_restore --no-owner --no-privileges --exit-on-error --single-transaction --dbname="$$DATABASE_URL" "$(FILE)"
 	@echo "Restored $(FILE)"
-
-# Load test: gunicorn on 127.0.0.1 and locust headless against it (bench/load/).
-load:
-	$(PY) -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
