@@ -16,11 +16,13 @@ A send runs at most MESSAGING_SLICE_SECONDS per task and then re-enqueues itself
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -66,14 +68,14 @@ def take_lease(message_id: int, owner: str) -> bool:
     taken = (
         Message.objects.filter(pk=message_id)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner))
-        .update(lease_owner=owner, lease_until=now + timezone.timedelta(seconds=_lease_seconds()))
+        .update(lease_owner=owner, lease_until=now + dt.timedelta(seconds=_lease_seconds()))
     )
     return bool(taken)
 
 
 def renew_lease(message_id: int, owner: str) -> bool:
     """Extend our lease; False when another worker has taken the message over."""
-    until = timezone.now() + timezone.timedelta(seconds=_lease_seconds())
+    until = timezone.now() + dt.timedelta(seconds=_lease_seconds())
     return bool(Message.objects.filter(pk=message_id, lease_owner=owner).update(lease_until=until))
 
 
@@ -190,7 +192,7 @@ class _Smtp:
     """One SMTP connection, reopened after a failure."""
 
     def __init__(self) -> None:
-        self.connection = None
+        self.connection: Any = None
 
     def send(self, email) -> None:
         if self.connection is None:
@@ -357,7 +359,7 @@ def _send_loop(message: Message, owner: str, outcome: Outcome, slice_seconds) ->
     if slice_seconds is None:
         slice_seconds = getattr(settings, "MESSAGING_SLICE_SECONDS", 600)
     deadline = time.monotonic() + slice_seconds
-    ctx = {
+    ctx: dict[str, Any] = {
         "limiter": RateLimiter(),
         "smtp": _Smtp(),
         "email": EmailTemplate.for_message(message),
