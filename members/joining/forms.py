@@ -68,7 +68,7 @@ class JoinForm(forms.Form):
                 "inputmode": "numeric",
                 # htmx fills the postal place from Posten's register as one types.
                 "hx-get": reverse_lazy("joining:postal_lookup"),
-                "hx-trigger": "keyup changed delay:300ms, change",
+                "hx-trigger": "input changed delay:300ms, change",
                 "hx-target": "#city-field",
                 "hx-swap": "outerHTML",
                 "hx-include": "#id_city",
@@ -98,7 +98,7 @@ class JoinForm(forms.Form):
             attrs={
                 "autocomplete": "organization",
                 "hx-get": reverse_lazy("joining:employer_search"),
-                "hx-trigger": "keyup changed delay:300ms",
+                "hx-trigger": "input changed delay:300ms",
                 "hx-target": "#employer-results",
                 "hx-swap": "outerHTML",
             }
