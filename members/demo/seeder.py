@@ -19,6 +19,7 @@ from django.utils import timezone
 from faker import Faker
 
 from .dues import DuesSeeding
+from .lifecycle import LifecycleSeeding
 from .logins import LoginSeeding
 from .messages import MessageSeeding
 from .organisation import OrganisationSeeding
@@ -36,7 +37,13 @@ class SeedReport:
 
 
 class DemoSeeder(
-    OrganisationSeeding, MemberSeeding, RelatedSeeding, DuesSeeding, LoginSeeding, MessageSeeding
+    OrganisationSeeding,
+    MemberSeeding,
+    RelatedSeeding,
+    DuesSeeding,
+    LoginSeeding,
+    MessageSeeding,
+    LifecycleSeeding,
 ):
     """Builds the whole demo register for one seed; each step is a mixin of its own."""
 
@@ -88,6 +95,9 @@ class DemoSeeder(
                 t = time.perf_counter()
                 self.messages()
                 self._step("messages sent", t)
+            t = time.perf_counter()
+            self.lifecycle()
+            self._step("applications, a resignation, recruits", t)
         if self.postgres:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE members_member")
