@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-AREAS = ["register", "access", "min_side", "stats", "jobs", "messaging", "dues"]
+AREAS = ["register", "access", "min_side", "stats", "jobs", "messaging", "dues", "joining"]
 
 
 def main() -> int:
