@@ -11,12 +11,16 @@ def _has_member(user) -> bool:
 
 
 def navigation(request):
-    """Tell the base template which sections the user may open."""
+    """Tell the base template which sections the user may open, and whether BankID
+    login is offered."""
+    from django.conf import settings
+
     user = getattr(request, "user", None)
     scope = scope_for(user) if user is not None else None
     if scope is None or not user.is_authenticated:
-        return {"nav": {}}
+        return {"nav": {}, "bankid_enabled": settings.BANKID_ENABLED}
     return {
+        "bankid_enabled": settings.BANKID_ENABLED,
         "nav": {
             # exists(), not user.member: the nav must not load (and decrypt) the record.
             "min_side": _has_member(user),
@@ -24,5 +28,5 @@ def navigation(request):
             "register": scope.central,
             "statistikk": scope.central or bool(scope.branch_ids),
             "admin": user.is_staff,
-        }
+        },
     }

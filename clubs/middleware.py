@@ -17,7 +17,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from .permissions import has_mfa, mfa_authenticated, needs_mfa
+from .permissions import (
+    bankid_authenticated,
+    has_mfa,
+    is_officer,
+    mfa_authenticated,
+    needs_mfa,
+)
 
 # Paths an officer may open before the second factor: where it is set up and checked.
 OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/favicon.ico")
@@ -65,6 +71,15 @@ class OfficerSecurityMiddleware:
         return self.get_response(request)
 
     def _second_factor_missing(self, request, now: float):
+        if settings.OFFICERS_REQUIRE_BANKID and is_officer(request.user):
+            if bankid_authenticated(request):
+                return None
+            # The union requires BankID for officers: TOTP is not enough.
+            logout(request)
+            messages.warning(request, _("Tillitsvalgte må logge inn med BankID."))
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+        if bankid_authenticated(request):
+            return None
         if mfa_authenticated(request) and _authenticator_still_there(request, now):
             return None
         if not has_mfa(request.user):

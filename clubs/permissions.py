@@ -118,12 +118,36 @@ def _mfa_records(request) -> list[dict]:
     return [
         record
         for record in get_authentication_records(request, request.user)
-        if record.get("method") == "mfa"
+        if record.get("method") == "mfa" or _is_bankid(record)
     ]
 
 
+def _is_bankid(record: dict) -> bool:
+    # A BankID login is recorded only at an accepted assurance level (clubs/bankid.py):
+    # it is as strong as password + TOTP.
+    return record.get("method") == "socialaccount" and record.get("provider") == "bankid"
+
+
+def bankid_authenticated(request) -> bool:
+    """Did this session log in (or confirm) with BankID?"""
+    return any(_is_bankid(r) for r in get_authentication_records(request, request.user))
+
+
+def session_auth_method(request) -> str:
+    """How this session proved who it is, strongest first: bankid, webauthn, totp,
+    recovery_codes, password (or "" when unknown), for the access log."""
+    records = get_authentication_records(request, getattr(request, "user", None))
+    if any(_is_bankid(r) for r in records):
+        return "bankid"
+    for kind in ("webauthn", "totp", "recovery_codes"):
+        if any(r.get("method") == "mfa" and r.get("type") == kind for r in records):
+            return kind
+    return "password" if any(r.get("method") == "password" for r in records) else ""
+
+
 def mfa_authenticated(request) -> bool:
-    """Did this session pass a second factor? Having an authenticator is not enough."""
+    """Did this session pass a second factor (or BankID)? Having an authenticator is
+    not enough."""
     return bool(_mfa_records(request))
 
 

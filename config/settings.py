@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "simple_history",
     "django_htmx",
     "csp",
@@ -105,6 +107,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "clubs.middleware.OfficerSecurityMiddleware",
+    "privacy.access_log.AuthMethodMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -193,6 +196,44 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Signup is activation: only a member (member number + national id, or a staff
 # invitation) can make a login, and it is linked to that member (members/minside/account_forms.py).
 ACCOUNT_ADAPTER = "clubs.auth.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "clubs.bankid.BankIDAdapter"
+# BankID through an OpenID Connect broker (ID-porten, Signicat, Idura/Criipto): off unless
+# the issuer is set. The national id comes in the claim BANKID_NATIONAL_ID_CLAIM and is
+# used only to find the member by its keyed hash; nothing of the token is stored.
+BANKID_ISSUER = env.str("BANKID_ISSUER", default="")
+BANKID_CLIENT_ID = env.str("BANKID_CLIENT_ID", default="")
+BANKID_CLIENT_SECRET = env.str("BANKID_CLIENT_SECRET", default="")
+BANKID_NATIONAL_ID_CLAIM = env.str("BANKID_NATIONAL_ID_CLAIM", default="pid")
+# Accepted assurance levels (the `acr` claim); the first is asked for.
+BANKID_ACR_VALUES = env.list("BANKID_ACR_VALUES", default=["idporten-loa-high"])
+BANKID_SCOPE = env.list("BANKID_SCOPE", default=["openid", "profile"])
+BANKID_ENABLED = bool(BANKID_ISSUER and BANKID_CLIENT_ID)
+# When on, officers (club and branch grants) must log in with BankID: TOTP is not enough.
+OFFICERS_REQUIRE_BANKID = env.bool("OFFICERS_REQUIRE_BANKID", default=False)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": [
+            {
+                "provider_id": "bankid",
+                "name": "BankID",
+                "client_id": BANKID_CLIENT_ID,
+                "secret": BANKID_CLIENT_SECRET,
+                "settings": {
+                    "server_url": BANKID_ISSUER,
+                    "auth_params": {"acr_values": BANKID_ACR_VALUES[0]},
+                    "scope": BANKID_SCOPE,
+                    "oauth_pkce_enabled": True,
+                    "fetch_userinfo": env.bool("BANKID_FETCH_USERINFO", default=False),
+                },
+            }
+        ]
+        if BANKID_ENABLED
+        else []
+    }
+}
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 MFA_ADAPTER = "clubs.auth.MFAAdapter"
 ACCOUNT_FORMS = {"signup": "members.minside.account_forms.ActivationSignupForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]

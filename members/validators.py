@@ -101,6 +101,25 @@ def mask_national_id(value: str | None) -> str:
     return f"{digits[:6]} *****"
 
 
+# Eleven digits, possibly written "DDMMYY NNNNN" or with dots, not inside a longer number.
+_NATIONAL_ID_IN_TEXT = re.compile(r"(?<![\d])(\d{6})[ .]?(\d{5})(?![\d])")
+
+
+def mask_national_ids_in_text(text: str) -> str:
+    """Free text with every valid national id in it masked (`DDMMYY *****`): people type
+    them into messages and requests, and the text is stored and shown to staff."""
+
+    def mask(match: re.Match) -> str:
+        number = match.group(1) + match.group(2)
+        try:
+            validate_national_id(number)
+        except ValidationError:
+            return match.group(0)
+        return mask_national_id(number)
+
+    return _NATIONAL_ID_IN_TEXT.sub(mask, text or "")
+
+
 def normalize_bank_account(value: str) -> str:
     return _digits(value)
 

@@ -1,6 +1,31 @@
-"""Writing the access log: who read which member's data, when, and through which view."""
+"""Writing the access log: who read which member's data, when, through which view, and
+how the reader's session logged in (BankID, TOTP, passkey …)."""
+
+from contextvars import ContextVar
 
 from .models import AccessAction, AccessLog
+
+# Set per request by AuthMethodMiddleware, read by every row written in that request.
+_auth_method: ContextVar[str] = ContextVar("access_log_auth_method", default="")
+
+
+class AuthMethodMiddleware:
+    """Remember how this request's session logged in, for the access-log rows it writes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        method = ""
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            from clubs.permissions import session_auth_method
+
+            method = session_auth_method(request)
+        token = _auth_method.set(method)
+        try:
+            return self.get_response(request)
+        finally:
+            _auth_method.reset(token)
 
 
 def describe_role(user) -> str:
@@ -10,13 +35,36 @@ def describe_role(user) -> str:
     grants = list(
         AccessGrant.objects.active().filter(user=user).select_related("club", "branch")[:3]
     )
+    # Stored as keys ("club: Name"), translated when shown (`role_display`), so the log
+    # does not depend on the language of whoever caused the row.
     if not grants:
-        return "Administrator" if user.is_superuser else ""
+        return "admin" if user.is_superuser else ""
     parts = []
     for grant in grants:
         scope = grant.club or grant.branch
-        parts.append(f"{grant.get_level_display()}{': ' + str(scope) if scope else ''}")
+        parts.append(f"{grant.level}{': ' + str(scope) if scope else ''}")
     return "; ".join(parts)[:100]
+
+
+def role_display(role: str) -> str:
+    """Return a stored role (see `describe_role`) in the reader's language."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from clubs.models import AccessLevel
+
+    labels = {str(value): str(label) for value, label in AccessLevel.choices}
+    labels["admin"] = gettext("Administrator")
+    # Rows written before roles were keys hold a label in either language.
+    for value, label in AccessLevel.choices:
+        for language in ("nb", "en"):
+            with translation.override(language):
+                labels.setdefault(str(label), labels[str(value)])
+    parts = []
+    for part in (role or "").split("; "):
+        key, sep, scope = part.partition(": ")
+        parts.append(labels.get(key, key) + (sep + scope if sep else ""))
+    return "; ".join(p for p in parts if p)
 
 
 def log_access(*, user, action: str, member=None, view: str = "", detail: dict | None = None):
@@ -28,6 +76,7 @@ def log_access(*, user, action: str, member=None, view: str = "", detail: dict |
         view=view[:100],
         role=describe_role(user),
         detail=detail or {},
+        auth_method=_auth_method.get(),
     )
 
 
@@ -36,8 +85,14 @@ def log_export(*, user, view: str, detail: dict, member_ids: list[int]) -> Acces
     (pointing at that row), so each member's own access log shows the export. Returns
     the summary row."""
     role = describe_role(user)
+    method = _auth_method.get()
     summary = AccessLog.objects.create(
-        user=user, action=AccessAction.EXPORT, view=view[:100], role=role, detail=detail
+        user=user,
+        action=AccessAction.EXPORT,
+        view=view[:100],
+        role=role,
+        detail=detail,
+        auth_method=method,
     )
     AccessLog.objects.bulk_create(
         [
@@ -49,6 +104,7 @@ def log_export(*, user, view: str, detail: dict, member_ids: list[int]) -> Acces
                 role=role,
                 detail={"export": summary.pk, "format": detail.get("format", "")},
                 at=summary.at,
+                auth_method=method,
             )
             for member_id in member_ids
         ],
@@ -57,4 +113,4 @@ def log_export(*, user, view: str, detail: dict, member_ids: list[int]) -> Acces
     return summary
 
 
-__all__ = ["AccessAction", "log_access", "log_export", "describe_role"]
+__all__ = ["AccessAction", "log_access", "log_export", "describe_role", "role_display"]

@@ -35,6 +35,39 @@ class ConsentForm(forms.Form):
         return self.cleaned_data["statistics"], self.cleaned_data["marketing"]
 
 
+class PublicAccessRequestForm(forms.Form):
+    """ "Hva har dere lagret om meg?" without BankID: enough for staff to find the person
+    and to check by hand that the request comes from them."""
+
+    name = forms.CharField(label=_("Fullt navn"), max_length=200)
+    birth_date = forms.DateField(
+        label=_("Fødselsdato"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Hjelper oss å finne deg. Ikke skriv fødselsnummeret."),
+    )
+    email = forms.EmailField(label=_("E-post"), help_text=_("Vi svarer hit."))
+    phone = forms.CharField(label=_("Mobil"), max_length=20, required=False)
+    details = forms.CharField(
+        label=_("Hva vil du vite?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # Left empty by people; filled by robots that fill every field.
+    website = forms.CharField(
+        label=_("Nettsted"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_details(self) -> str:
+        from members.validators import mask_national_ids_in_text
+
+        return mask_national_ids_in_text(self.cleaned_data.get("details") or "")
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Søk"),

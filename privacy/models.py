@@ -195,6 +195,8 @@ class RequestChannel(models.TextChoices):
     EMAIL = "email", _("E-post")
     LETTER = "letter", _("Brev")
     PHONE = "phone", _("Telefon")
+    BANKID = "bankid", _("Nettskjema med BankID")
+    WEB = "web", _("Nettskjema uten BankID")
 
 
 def one_month_after(day: dt.date) -> dt.date:
@@ -280,6 +282,14 @@ class AccessAction(models.TextChoices):
     ACCESS_REPORT = "access_report", _("Innsynsrapport")
 
 
+class AuthMethod(models.TextChoices):
+    BANKID = "bankid", _("BankID")
+    WEBAUTHN = "webauthn", _("Passnøkkel")
+    TOTP = "totp", _("Passord og kodeapp")
+    RECOVERY_CODES = "recovery_codes", _("Passord og gjenopprettingskode")
+    PASSWORD = "password", _("Bare passord")
+
+
 class AccessLog(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -300,6 +310,10 @@ class AccessLog(models.Model):
     role = models.CharField(_("rolle"), max_length=100, blank=True)
     detail = models.JSONField(_("detaljer"), default=dict, blank=True)
     at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
+    # How the reader's session logged in: bankid, totp, webauthn, recovery_codes, password.
+    auth_method = models.CharField(
+        _("innlogging"), max_length=20, blank=True, choices=AuthMethod.choices
+    )
 
     objects = AccessLogQuerySet.as_manager()
 

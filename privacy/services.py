@@ -152,6 +152,61 @@ def request_create(
     return dsr
 
 
+@transaction.atomic
+def request_nothing_held(*, channel: str) -> DataSubjectRequest:
+    """Record an access request from someone the register holds nothing about (proven
+    with BankID): answered at once, and nothing about the person is kept."""
+    today = timezone.localdate()
+    dsr = DataSubjectRequest(
+        member=None,
+        kind=RequestKind.ACCESS,
+        channel=channel,
+        received_on=today,
+        due_on=one_month_after(today),
+        details=str(_("Ingen opplysninger om personen i medlemsregisteret.")),
+        payload={"identity": "bankid", "held": False},
+        status=RequestStatus.COMPLETED,
+        completed_at=timezone.now(),
+    )
+    _append_note(dsr, str(_("Besvart straks: ingen opplysninger registrert.")), None)
+    dsr.full_clean()
+    dsr.save()
+    return dsr
+
+
+@transaction.atomic
+def request_from_public(
+    *, name: str, email: str, phone: str, birth_date, details: str
+) -> DataSubjectRequest:
+    """An access request through the public form without BankID: staff verify who it is
+    from by hand before answering. Returns the request."""
+    today = timezone.localdate()
+    dsr = DataSubjectRequest(
+        member=None,
+        kind=RequestKind.ACCESS,
+        channel=RequestChannel.WEB,
+        received_on=today,
+        due_on=one_month_after(today),
+        details=details,
+        payload={
+            "identity": "manual",
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "birth_date": birth_date.isoformat() if birth_date else "",
+        },
+        status=RequestStatus.RECEIVED,
+    )
+    _append_note(
+        dsr,
+        str(_("Mottatt via nettskjema uten BankID: identiteten må bekreftes før svar.")),
+        None,
+    )
+    dsr.full_clean()
+    dsr.save()
+    return dsr
+
+
 def _require_open(dsr: DataSubjectRequest) -> None:
     if not dsr.is_open:
         raise ValidationError(_("Henvendelsen er allerede avsluttet."))

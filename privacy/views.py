@@ -3,22 +3,27 @@ and the information pages. The central staff's pages are in `staff_views.py`."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.core.cache import cache
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clubs.bankid import INTENT_SESSION_KEY as BANKID_INTENT_SESSION_KEY
 
 from . import consent as consent_cookie
 from . import processing, services, text
 from . import search as site_search
 from .forms import (
     ConsentForm,
+    PublicAccessRequestForm,
     SearchForm,
 )
 from .models import (
@@ -247,3 +252,56 @@ def info_index(request):
         "privacy/info_index.html",
         {"pages": InfoPage.objects.filter(published=True), "english": english()},
     )
+
+
+# --- Public: "what do you hold about me?" ------------------------------------------------
+
+ACCESS_REQUESTS_PER_HOUR = 5
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def access_request(request):
+    """Anyone may ask whether the union holds data about them: with BankID (answered
+    for the member, or "nothing held" at once) or with this form, which staff verify
+    by hand."""
+    form = PublicAccessRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = f"privacy:access_request:ip:{_client_ip(request)}"
+        cache.add(key, 0, 3600)
+        if form.cleaned_data["website"]:
+            # A robot: answer as if it went through, keep nothing.
+            return render(request, "privacy/access_request_done.html", {"manual": True})
+        if cache.incr(key) > ACCESS_REQUESTS_PER_HOUR:
+            form.add_error(
+                None, _("For mange henvendelser fra denne maskinen. Prøv igjen om en time.")
+            )
+        else:
+            data = form.cleaned_data
+            dsr = services.request_from_public(
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                birth_date=data["birth_date"],
+                details=data["details"],
+            )
+            return render(request, "privacy/access_request_done.html", {"manual": True, "dsr": dsr})
+    return render(request, "privacy/access_request.html", {"form": form})
+
+
+@login_not_required
+@require_POST
+def access_request_bankid(request):
+    """Start BankID for an access request: remember the intent, then hand the same POST
+    on to the BankID login (307 keeps method and CSRF token)."""
+    if not settings.BANKID_ENABLED:
+        raise Http404
+    request.session[BANKID_INTENT_SESSION_KEY] = "access_request"
+    response = HttpResponseRedirect(reverse("openid_connect_login", args=["bankid"]))
+    response.status_code = 307
+    return response

@@ -257,6 +257,14 @@ def dsr(world):
 
 PRIVACY = [
     Case("privacy:notice", url("privacy:notice"), PUBLIC),
+    Case("privacy:access_request", url("privacy:access_request"), PUBLIC),
+    # Starts a BankID login: there is none without a broker configured (as here).
+    Case(
+        "privacy:access_request_bankid",
+        url("privacy:access_request_bankid"),
+        expect(*[404] * 7),
+        method="post",
+    ),
     Case("privacy:notice_archive", url("privacy:notice_archive"), PUBLIC),
     Case("privacy:notice_version", url("privacy:notice_version", 1), PUBLIC),
     Case(
@@ -295,6 +303,7 @@ PRIVACY += [
         "privacy:request_complete",
     )
 ]
+
 
 def _message(section: str):
     """A draft message of `section`: Klubbkontoret's written by `club_officer`."""
@@ -354,7 +363,32 @@ DUES = [
     Case("dues:tax_file missing", url("dues:tax_file", 999999), MISSING),
 ]
 
-CASES = KLUBBKONTORET + REGISTER + MIN_SIDE + STATISTICS + PRIVACY + CORE + MESSAGING + DUES
+# Joining and the lifecycle (members/joining/): the join pages are public; the
+# application queue is for central staff and branch officers (their branch's).
+JOINING = [
+    Case("joining:verify", url("joining:verify", "ukjent"), expect(*[410] * 7)),
+    Case(
+        "joining_staff:applications",
+        url("joining_staff:applications"),
+        expect(302, 404, 404, 404, 200, 200, 200),
+    ),
+    Case("joining_staff:application missing", url("joining_staff:application", 999999), MISSING),
+    Case(
+        "joining_staff:accept",
+        url("joining_staff:accept", 999999),
+        expect(302, 404, 404, 404, 404, 405, 405),
+    ),
+    Case(
+        "joining_staff:reject",
+        url("joining_staff:reject", 999999),
+        expect(302, 404, 404, 404, 404, 405, 405),
+    ),
+    Case("minside:resign_withdraw", url("minside:resign_withdraw"), POST_ONLY),
+]
+
+CASES = (
+    KLUBBKONTORET + REGISTER + MIN_SIDE + STATISTICS + PRIVACY + CORE + MESSAGING + DUES + JOINING
+)
 
 
 def _walk(patterns, prefix="", namespace=None):

@@ -195,13 +195,18 @@ def activation_complete(*, user, email: str) -> Member | None:
         except ValidationError:
             logger.info("Activation of member %s not linked: no longer possible", member.pk)
             return None
-        mail_member(
-            to=linked.email,
-            template="login_linked",
-            context={
-                "first_name": linked.first_name,
-                "at": timezone.localtime(),
-                "login_url": absolute_url("/accounts/login/"),
-            },
-        )
+        notify_login_linked(linked)
         return linked
+
+
+def notify_login_linked(member: Member) -> None:
+    """Tell the member, at the address on file, that a login was linked (after commit)."""
+    mail_member(
+        to=member.email,
+        template="login_linked",
+        context={
+            "first_name": member.first_name,
+            "at": timezone.localtime(),
+            "login_url": absolute_url("/accounts/login/"),
+        },
+    )

@@ -27,9 +27,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clubs.permissions import central_staff_required, require_recent_authentication
 from members import services
 from members.models import Member, MemberStatus
+from members.readable import reason_text, value_text
 from members.validators import looks_like_national_id, query_kind
-from privacy.access_log import AccessAction, log_access
-from privacy.models import AccessLog
+from privacy.access_log import AccessAction, log_access, role_display
+from privacy.models import AccessLog, AuthMethod
+from privacy.processing import field_label
 
 from .forms import (
     ConfirmForm,
@@ -155,16 +157,12 @@ def _member_for(request, member_id: int) -> Member:
 
 
 def _history(member: Member) -> list[dict]:
-    """The latest changes of the member, newest first, with what changed in each.
-    National id and bank account changes are named, not shown."""
+    """The latest changes of the member, newest first, with what changed in each, as
+    labels and readable values (`members.readable`). National id and bank account
+    changes are named, not shown; a save that changed nothing is no row."""
     records = list(
         member.history.select_related("history_user").order_by("-history_id")[: HISTORY_ROWS + 1]
     )
-    labels = {
-        field.name: field.verbose_name
-        for field in Member._meta.get_fields()
-        if hasattr(field, "verbose_name")
-    }
     entries = []
     for index, newer in enumerate(records[:HISTORY_ROWS]):
         older = records[index + 1] if index + 1 < len(records) else None
@@ -174,18 +172,20 @@ def _history(member: Member) -> list[dict]:
                 secret = change.field in SECRET_FIELDS
                 changes.append(
                     {
-                        "field": labels.get(change.field, change.field),
-                        "old": None if secret else change.old,
-                        "new": None if secret else change.new,
+                        "field": field_label(change.field),
+                        "old": None if secret else value_text(Member, change.field, change.old),
+                        "new": None if secret else value_text(Member, change.field, change.new),
                         "secret": secret,
                     }
                 )
+            if newer.history_type == "~" and not changes:
+                continue
         entries.append(
             {
                 "at": newer.history_date,
                 "user": newer.history_user,
                 "type": newer.get_history_type_display(),
-                "reason": newer.history_change_reason or "",
+                "reason": reason_text(newer.history_change_reason),
                 "changes": changes,
             }
         )
@@ -436,6 +436,7 @@ LOG_FIELDS = (
     "id",
     "at",
     "action",
+    "auth_method",
     "view",
     "role",
     "detail",
@@ -451,9 +452,12 @@ LOG_FIELDS = (
 def _log_page(request, queryset):
     page = Paginator(queryset.values(*LOG_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(AccessAction.choices)
+    methods = dict(AuthMethod.choices)
     rows = list(page.object_list)
     for row in rows:
         row["action_label"] = labels.get(row["action"], row["action"])
+        row["role"] = role_display(row["role"])
+        row["auth_label"] = methods.get(row["auth_method"], "–")
     return page, rows
 
 
