@@ -49,8 +49,8 @@ beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
 messages: install
-	$(PY) manage.py makemessages -l nb -l en --ignore=.venv --ignore=staticfiles
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(PY) manage.py makemessages -l nb -l en --ignore=.venv --ignore=staticfiles
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
