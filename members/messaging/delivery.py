@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -355,6 +355,19 @@ def run_send(*, message_id: int, slice_seconds: float | None = None) -> Outcome:
     return outcome
 
 
+def _relax_commits() -> bool:
+    """On PostgreSQL, commit the "sent" marks without waiting for the WAL flush. A killed
+    worker loses nothing by it (the commit is already in the server); only a crash of
+    the database server itself could forget the last fraction of a second of marks, and
+    those e-mails would be sent again. Worth it: a flush per e-mail caps a send at the
+    disk's fsync rate."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    return True
+
+
 def _send_loop(message: Message, owner: str, outcome: Outcome, slice_seconds) -> None:
     if slice_seconds is None:
         slice_seconds = getattr(settings, "MESSAGING_SLICE_SECONDS", 600)
@@ -364,6 +377,7 @@ def _send_loop(message: Message, owner: str, outcome: Outcome, slice_seconds) ->
         "smtp": _Smtp(),
         "email": EmailTemplate.for_message(message),
     }
+    relaxed = _relax_commits()
     try:
         while True:
             if not renew_lease(message.pk, owner):
@@ -385,3 +399,6 @@ def _send_loop(message: Message, owner: str, outcome: Outcome, slice_seconds) ->
                 return
     finally:
         ctx["smtp"].close()
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
