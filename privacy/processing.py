@@ -126,16 +126,38 @@ def activities() -> list[dict]:
     ]
 
 
-def field_labels(names: list[str]) -> list[str]:
-    """Human labels for Member field names (for 'what each recipient receives')."""
+# Names that are not fields of `Member` but that people read: what partners receive
+# beyond the member row, and what members ask to have corrected. Everything else is
+# labelled by the model field's verbose name, so a new field needs no entry here.
+EXTRA_FIELD_LABELS = {
+    "member_number": _("medlemsnummer"),
+    "name": _("navn"),
+    "full_name": _("navn"),
+    "position": _("tillitsverv"),
+    "position_started_on": _("tillitsverv fra"),
+    "union": _("forbund"),
+    "union_id": _("forbund"),
+    "other": _("noe annet"),
+}
+
+
+def field_label(name: str) -> str:
+    """The label a person reads for a field name (the one mapping used by pages, PDFs,
+    the notice and the JSON export's human-readable part). An unknown name is shown as
+    a neutral placeholder, never as the internal name."""
     from django.core.exceptions import FieldDoesNotExist
 
     from members.models import Member
 
-    labels = []
-    for name in names or []:
-        try:
-            labels.append(str(Member._meta.get_field(name).verbose_name))
-        except FieldDoesNotExist:
-            labels.append(name)
-    return labels
+    if name in EXTRA_FIELD_LABELS:
+        return str(EXTRA_FIELD_LABELS[name])
+    lookup = name[:-3] if name.endswith("_id") else name
+    try:
+        return str(Member._meta.get_field(lookup).verbose_name)
+    except FieldDoesNotExist:
+        return str(_("annen opplysning"))
+
+
+def field_labels(names: list[str]) -> list[str]:
+    """Human labels for field names (for 'what each recipient receives')."""
+    return [field_label(name) for name in names or []]

@@ -36,6 +36,7 @@ from members.models import (
     PreviousMembership,
     TaxDeductionCap,
 )
+from members.readable import reason_text, value_text
 from members.validators import mask_bank_account, mask_national_id
 
 POSITION_LABELS = dict(PositionTitle.choices)
@@ -89,14 +90,6 @@ RELATION_FIELDS = {
     "user",
 }
 
-CHANGE_REASONS = {
-    "member_create": _("Innmelding"),
-    "member_update_profile": _("Endring av opplysninger"),
-    "member_set_preferences": _("Endring av kommunikasjonsvalg"),
-    "member_change_type": _("Endret medlemskapstype"),
-    "member_transfer": _("Flyttet avdeling/klubb"),
-    "member_rejoin": _("Innmeldt på nytt"),
-}
 
 
 def member_for_self(user, *, payment_summary: bool = False):
@@ -193,7 +186,6 @@ def periods(member: Member) -> dict[str, list[dict]]:
         F("reserved_on"),
         Value(None, output_field=date),
     )
-    result: dict[str, list[dict]] = {
     # Messages sent to the member ride along in the same query (channel:state as place,
     # the day sent as start), so "Mine data" stays within its query budget.
     messages = MessageRecipient.objects.filter(member=member).values_list(
@@ -203,12 +195,13 @@ def periods(member: Member) -> dict[str, list[dict]]:
         TruncDate("sent_at"),
         Value(None, output_field=date),
     )
+    result: dict[str, list[dict]] = {
         "previous": [],
         "position": [],
         "benefit": [],
         "reservation": [],
-    }
         "message": [],
+    }
     rows = previous.order_by().union(
         positions.order_by(),
         benefits.order_by(),
@@ -238,6 +231,8 @@ def _history_who(record, member: Member) -> str:
 def change_history(member: Member) -> list[dict]:
     """The member's change history, newest first, as field-by-field old → new
     (secrets masked, relations only as «endret»). One query."""
+    from privacy.processing import field_label
+
     records = list(member.history.order_by("history_date", "history_id").select_related(None).all())
     names = [
         f.name
@@ -254,7 +249,7 @@ def change_history(member: Member) -> list[dict]:
                 old, new = getattr(previous, attname), getattr(record, attname)
                 if old == new:
                     continue
-                label = str(Member._meta.get_field(name).verbose_name)
+                label = field_label(name)
                 if name in SECRET_FIELDS:
                     masker = MASKS[name]
                     old_text = masker(getattr(previous, name)) or "–"
@@ -265,13 +260,16 @@ def change_history(member: Member) -> list[dict]:
                     old_text = _history_display(previous, name)
                     new_text = _history_display(record, name)
                 changes.append({"field": name, "label": label, "old": old_text, "new": new_text})
+        if previous is not None and record.history_type == "~" and not changes:
+            # A save that changed nothing is not a change for the reader.
+            previous = record
+            continue
         entries.append(
             {
                 "at": record.history_date,
                 "type": record.history_type,
                 "reason": str(
-                    CHANGE_REASONS.get(record.history_change_reason or "", "")
-                    or _history_reason(record.history_change_reason)
+                    _history_reason(record.history_change_reason)
                 ),
                 "who": _history_who(record, member),
                 "changes": changes,
@@ -283,23 +281,11 @@ def change_history(member: Member) -> list[dict]:
 
 
 def _history_reason(reason: str | None) -> str:
-    if not reason:
-        return ""
-    if reason.startswith("member_resign"):
-        return str(_("Utmelding"))
-    return reason
+    return reason_text(reason)
 
 
 def _history_display(record, name: str) -> str:
-    value = getattr(record, name)
-    model_field = Member._meta.get_field(name)
-    if model_field.choices and value:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return str(_("Ja") if value else _("Nei"))
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    return "–" if value in (None, "") else str(value)
+    return value_text(Member, name, getattr(record, name))
 
 
 @dataclass
@@ -317,14 +303,15 @@ class MyData:
     access_log_truncated: bool
     requests: list
     payments: list = field(default_factory=list)
-
     messages: list = field(default_factory=list)
+
 
 def collect(
     member: Member, *, access_log_limit: int | None = ACCESS_LOG_ON_PAGE, payments: bool = False
 ) -> MyData:
     """Everything the register holds about `member` (fetched with `member_for_self`).
     The page gets a count of payments; downloads (`payments=True`) every payment."""
+    from privacy.access_log import role_display
     from privacy.models import AccessLog, ConsentRecord, DataSubjectRequest, Disclosure
 
     fields = [
@@ -353,6 +340,7 @@ def collect(
     actions = dict(AccessLog._meta.get_field("action").flatchoices)
     for row in access_log:
         row["action_display"] = str(actions.get(row["action"], row["action"]))
+        row["role"] = role_display(row["role"])
     requests = list(
         DataSubjectRequest.objects.filter(member=member).order_by("-received_on", "-id")
     )
@@ -370,8 +358,8 @@ def collect(
         summary = Payment.objects.filter(member=member).aggregate(
             n=Count("id"), last=Max("paid_on")
         )
-    return MyData(
     period_rows = periods(member)
+    return MyData(
         member=member,
         fields=fields,
         periods=period_rows,
@@ -385,12 +373,15 @@ def collect(
         access_log_truncated=truncated,
         requests=requests,
         payments=payment_list,
-    )
         messages=[message_row(item) for item in period_rows["message"]],
+    )
 
 
 def as_json(data: MyData) -> dict[str, Any]:
-    """The machine-readable export (GDPR Art. 20): plain keys, ISO dates, øre."""
+    """The machine-readable export (GDPR Art. 20): plain keys, ISO dates, øre, and
+    beside each field name the label a person reads (`privacy.processing.field_label`)."""
+    from privacy.processing import field_label, field_labels
+
     member = data.member
 
     def iso(value):
@@ -399,6 +390,7 @@ def as_json(data: MyData) -> dict[str, Any]:
     return {
         "generated_at": timezone.now().isoformat(),
         "member": {name: _json_value(member, name) for name in PROFILE_FIELDS},
+        "member_field_labels": {name: field_label(name) for name in PROFILE_FIELDS},
         "members_recruited": member.recruit_count,
         "previous_memberships": [
             {"union": p["label"], "from": iso(p["started"]), "to": iso(p["ended"])}
@@ -461,7 +453,8 @@ def as_json(data: MyData) -> dict[str, Any]:
                 "by": e["who"],
                 "reason": e["reason"],
                 "changes": [
-                    {"field": c["field"], "old": c["old"], "new": c["new"]} for c in e["changes"]
+                    {"field": c["field"], "label": c["label"], "old": c["old"], "new": c["new"]}
+                    for c in e["changes"]
                 ],
             }
             for e in data.history
@@ -471,6 +464,7 @@ def as_json(data: MyData) -> dict[str, Any]:
                 "recipient": d.recipient.name,
                 "event": d.event,
                 "fields": d.fields,
+                "fields_readable": field_labels(d.fields),
                 "created_at": iso(d.created_at),
                 "sent_at": iso(d.sent_at),
                 "status": d.status,
@@ -480,7 +474,6 @@ def as_json(data: MyData) -> dict[str, Any]:
         "access_log": [
             {"at": iso(a["at"]), "role": a["role"], "action": a["action"]} for a in data.access_log
         ],
-        "requests": [
         "messages_received": [
             {
                 "subject": m["subject"],
@@ -490,6 +483,7 @@ def as_json(data: MyData) -> dict[str, Any]:
             }
             for m in data.messages
         ],
+        "requests": [
             {
                 "kind": r.kind,
                 "status": r.status,
