@@ -249,30 +249,31 @@ def _match_lines(batch, employer, parsed) -> tuple[set[int], list[Deviation]]:
 
 def _missing(batch, employer, period, matched: set[int]) -> list[Deviation]:
     """Members we expected on the list (payroll, this employer, active) who are not."""
-    expected = out_rows(employer, period)
-    ids = dict(
-        Member.objects.filter(member_number__in=[r.member_number for r in expected]).values_list(
-            "member_number", "id"
+    rates = {(r.year, r.membership_type): r for r in DuesRate.objects.filter(year=period.year)}
+    accounts = (
+        DuesAccount.objects.filter(
+            payment_method=PaymentMethod.PAYROLL,
+            member__employer=employer,
+            member__status=MemberStatus.ACTIVE,
+            member__joined_union_on__lte=queries.month_end(period),
         )
+        .exclude(member_id__in=matched)
+        .select_related("member")
+        .defer("member__national_id", "member__bank_account")
     )
-    accounts = {
-        a.member_id: a
-        for a in DuesAccount.objects.filter(member_id__in=ids.values()).select_related("member")
-    }
     result = []
-    for row in expected:
-        member_id = ids[row.member_number]
-        if member_id in matched:
+    for account in accounts:
+        rate = rates.get((period.year, account.member.membership_type))
+        if rate is None or rate.is_free:
             continue
-        account = accounts[member_id]
         result.append(
             Deviation(
                 batch=batch,
                 employer=employer,
                 period=period,
                 kind=DeviationKind.MISSING,
-                member_id=member_id,
-                expected_ore=queries.expected_for(account.member, period, account),
+                member_id=account.member_id,
+                expected_ore=queries.expected_for(account.member, period, account, rates),
             )
         )
     return result

@@ -12,7 +12,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,10 +116,22 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
     months = queries.window(today)
     paid: dict[int, set[dt.date]] = {}
     for chunk in _chunks(sorted(members.values()), 5000):
-        for member_id, period in Payment.objects.filter(
+        window_payments = Payment.objects.filter(
             member_id__in=chunk, kind=PaymentKind.DUES, period__gte=months[0]
-        ).values_list("member_id", "period"):
-            paid.setdefault(member_id, set()).add(period)
+        )
+        if connection.vendor == "postgresql":
+            # One row per member instead of one per payment: a tenth of the rows.
+            from django.contrib.postgres.aggregates import ArrayAgg
+
+            for member_id, periods in (
+                window_payments.values("member_id")
+                .annotate(periods=ArrayAgg("period", distinct=True))
+                .values_list("member_id", "periods")
+            ):
+                paid[member_id] = set(periods)
+        else:
+            for member_id, period in window_payments.values_list("member_id", "period"):
+                paid.setdefault(member_id, set()).add(period)
     payments, unmatched = [], []
     for t in parsed.transactions:
         member_id = members.get(member_number_from_kid(t.kid) or -1)
@@ -149,22 +161,22 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
             period = _allocate(member_paid, months, t.nets_date)
             member_paid.add(period)
         payments.append(
-            Payment(
-                member_id=member_id,
-                kind=PaymentKind.DUES,
-                amount_ore=t.amount_ore,
-                period=period,
-                paid_on=t.nets_date,
-                kid=t.kid,
-                source=PaymentSource.AVTALEGIRO
+            (
+                member_id,
+                PaymentKind.DUES.value,
+                t.amount_ore,
+                period,
+                t.nets_date,
+                t.kid,
+                PaymentSource.AVTALEGIRO.value
                 if t.service_code == 21 or t.transaction_type in AVTALEGIRO_TYPES
-                else PaymentSource.OCR,
-                reference=t.reference[:64],
-                batch=batch,
+                else PaymentSource.OCR.value,
+                t.reference[:64],
+                batch.pk,
             )
         )
     try:
-        Payment.objects.bulk_create(payments, batch_size=2000)
+        insert_payments(payments)
     except IntegrityError:
         raise ValidationError(
             _("Filen inneholder transaksjoner som allerede er lest inn."), code="duplicate"
@@ -178,6 +190,43 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
     batch.agreements = agreements
     batch.save()
     return batch
+
+
+PAYMENT_COLUMNS = (
+    "member_id",
+    "kind",
+    "amount_ore",
+    "period",
+    "paid_on",
+    "kid",
+    "source",
+    "reference",
+    "batch_id",
+)
+
+
+def insert_payments(rows: list[tuple]) -> None:
+    """Insert payments given as tuples in PAYMENT_COLUMNS order. On PostgreSQL with COPY
+    (a 100,000-line OCR file is mostly this insert); elsewhere with bulk_create. Raises
+    IntegrityError on a duplicate (source, reference). No history rows: an import is
+    its own record (DuesImport)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        now = timezone.now()
+        try:
+            with connection.cursor() as cursor:
+                columns = ", ".join((*PAYMENT_COLUMNS, "created_at"))
+                with cursor.cursor.copy(f"COPY members_payment ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row((*row, now))
+        except psycopg.errors.UniqueViolation as exc:
+            raise IntegrityError(str(exc)) from None
+        return
+    Payment.objects.bulk_create(
+        [Payment(**dict(zip(PAYMENT_COLUMNS, row, strict=True))) for row in rows],
+        batch_size=2000,
+    )
 
 
 def _chunks(items: list, size: int):
