@@ -119,6 +119,11 @@ class RosterFilterForm(forms.Form):
 
     def filter(self, queryset):
         """Apply the search and filters to a queryset that is already `visible_to`."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        if "q" in self.errors:
+            # A query that is too long (or otherwise wrong) finds nobody, not everyone.
+            return queryset.none()
         queryset = queryset.search(self.value("q"))
         if status := self.value("status"):
             queryset = queryset.filter(status=status)

@@ -13,6 +13,7 @@ from stdnum import luhn
 
 from .choices import MagazineChoice, MembershipType, MemberStatus, ResignationReason
 from .crypto import EncryptedTextField, keyed_hash
+from .folding import Fold, fold
 from .validators import (
     birth_date_from_national_id,
     mask_bank_account,
@@ -135,8 +136,17 @@ class MemberQuerySet(models.QuerySet):
             return self.filter(phone__endswith=digits.lstrip("+")[-8:])
         if "@" in query:
             return self.filter(email__iexact=query)
+        # "Hansen, Reidun" (as names are shown) finds her like "Reidun Hansen".
+        words = query.replace(",", " ").split()
         filters = Q()
-        for word in query.split():
+        if connection.vendor == "sqlite":
+            # SQLite folds ASCII only; MP_FOLD folds Æ/Ø/Å too (members/folding.py).
+            folded = self.alias(_first_fold=Fold("first_name"), _last_fold=Fold("last_name"))
+            for word in words:
+                word = fold(word)
+                filters &= Q(_first_fold__startswith=word) | Q(_last_fold__startswith=word)
+            return folded.filter(filters)
+        for word in words:
             filters &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
         return self.filter(filters)
 

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Branch, Club, Employer
 from members.models import Member, MembershipType, ResignationReason, Union
+from members.validators import looks_like_national_id, validate_national_id
 
 
 class StaffSearchForm(forms.Form):
@@ -21,7 +23,16 @@ class StaffSearchForm(forms.Form):
     )
 
     def clean_q(self) -> str:
-        return " ".join(self.cleaned_data["q"].split())
+        q = " ".join(self.cleaned_data["q"].split())
+        if looks_like_national_id(q):
+            try:
+                validate_national_id(q.replace(" ", ""))
+            except ValidationError:
+                # Said as it is: the number is wrong, not "nobody has it".
+                raise forms.ValidationError(
+                    _("Ugyldig fødselsnummer: kontroller sifrene."), code="invalid_national_id"
+                ) from None
+        return q
 
 
 class UserFilterForm(forms.Form):
