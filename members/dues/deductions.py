@@ -115,7 +115,10 @@ def deduction_list_import(*, data: bytes, filename: str, by, replace: bool = Fal
             )
         earlier.status = ImportStatus.REPLACED
         earlier.save(update_fields=["status"])
-        Payment.objects.filter(batch=earlier).delete()
+        # The list's payments went in without history rows (one import, one record),
+        # so they go out the same way: one DELETE, not a history row per payment.
+        replaced = Payment.objects.filter(batch=earlier)
+        replaced._raw_delete(replaced.db)
         earlier.deviation_rows.all().delete()
     batch = DuesImport.objects.create(
         kind=ImportKind.PAYROLL,
