@@ -101,7 +101,7 @@ def _safe_next(request, url: str | None, default: str) -> str:
 
 def _join_url() -> str:
     try:
-        return reverse("joining:apply")
+        return reverse("joining:join")
     except NoReverseMatch:
         return reverse("home")
 

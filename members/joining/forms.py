@@ -155,10 +155,33 @@ class JoinForm(forms.Form):
     # Not shown to people (hidden by CSS); a bot that fills every field fills this.
     nettsted = forms.CharField(label=_("Nettsted (la stå tomt)"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, bankid: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.national_id_digits = ""
         self.fields[HONEYPOT_FIELD].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        # Name and national id proven with BankID: shown, not editable, and the national
+        # id never goes to the browser (it stays on the server, masked on the page).
+        self.bankid = bankid
+        if bankid:
+            for name in ("first_name", "last_name"):
+                self.fields[name].disabled = True
+                self.fields[name].initial = bankid.get(name, "")
+                self.fields[name].help_text = _("Fra BankID.")
+                if not self.fields[name].initial:
+                    self.fields[name].disabled = False
+            del self.fields["national_id"]
+
+    @property
+    def bankid_masked_national_id(self) -> str:
+        from members.validators import mask_national_id
+
+        return mask_national_id(self.bankid["national_id"]) if self.bankid else ""
+
+    def _post_clean(self):
+        if self.bankid:
+            self.national_id_digits = check_national_id(self.bankid["national_id"])
+            self.cleaned_data["national_id"] = self.national_id_digits
+        super()._post_clean()
 
     @property
     def is_bot(self) -> bool:

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clubs.bankid import bankid_prefill, forget_prefill
 from members import postal
 from privacy.consent import current_notice_version
 
@@ -64,7 +65,8 @@ def _employer_results(form: JoinForm):
 def join(request):
     """The application form. A valid application (or a bot, or a known member) gets
     the same answer: "check your e-mail"."""
-    form = JoinForm(request.POST or None)
+    prefill = bankid_prefill(request)
+    form = JoinForm(request.POST or None, bankid=prefill)
     status = 200
     if request.method == "POST":
         if throttled(request):
@@ -87,6 +89,7 @@ def join(request):
                     form.add_error(None, error)
                 status = 400
             else:
+                forget_prefill(request)
                 return redirect("joining:sent")
         else:
             status = 400

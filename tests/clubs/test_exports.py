@@ -46,9 +46,10 @@ def test_the_csv_export_is_logged_with_filter_and_row_count(club_officer, club, 
     client_for(club_officer).get(
         reverse("klubb:export_csv"), {"status": "active", "sort": "-number"}
     )
-    entry = AccessLog.objects.get()
+    entry = AccessLog.objects.get(member__isnull=True)
     assert entry.action == AccessAction.EXPORT
-    assert entry.member_id is None
+    # Each exported member's own log shows the export too.
+    assert AccessLog.objects.filter(detail__export=entry.pk).count() == 3
     assert entry.detail == {
         "format": "csv",
         "filter": {"status": "active", "sort": "-number"},
@@ -66,7 +67,7 @@ def test_the_pdf_export_lists_the_filtered_members_and_is_logged(club_officer, c
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response)
     assert "Pdfsen" in text and "Student" not in text.replace("Medlemsliste", "")
-    entry = AccessLog.objects.get()
+    entry = AccessLog.objects.get(member__isnull=True)
     assert entry.detail["format"] == "pdf" and entry.detail["rows"] == 1
 
 
