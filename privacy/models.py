@@ -262,7 +262,7 @@ class AccessLogQuerySet(models.QuerySet):
     def scrub_details(self, details: dict[int, dict]) -> int:
         """Replace the `detail` of these rows (erasure: values naming an erased member);
         returns the count. The only change the log ever allows."""
-        base = models.QuerySet(self.model, using=self.db)
+        base: models.QuerySet = models.QuerySet(self.model, using=self.db)
         return sum(base.filter(pk=pk).update(detail=detail) for pk, detail in details.items())
 
     def erase_for_member(self, member_id: int) -> int:
