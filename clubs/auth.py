@@ -28,6 +28,26 @@ class AccountAdapter(DefaultAccountAdapter):
         # must not be enough to reveal anything.
         return second_factor or methods
 
+    def get_login_redirect_url(self, request) -> str:
+        """Each role starts on its own page: central staff in the register, officers in
+        Klubbkontoret, members on Min side. An explicit `?next=` still wins (allauth
+        reads it before asking the adapter)."""
+        from django.urls import reverse
+
+        from members.models import Member
+
+        from .permissions import scope_for
+
+        user = request.user
+        scope = scope_for(user)
+        if scope.central:
+            return reverse("register:search")
+        if scope.is_officer:
+            return reverse("klubb:roster")
+        if Member.objects.filter(user=user).exists():
+            return reverse("minside:index")
+        return super().get_login_redirect_url(request)
+
     def confirm_email(self, request, email_address) -> None:
         super().confirm_email(request, email_address)
         from members.minside.activation import activation_complete

@@ -138,6 +138,8 @@ EXTRA_FIELD_LABELS = {
     "union": _("forbund"),
     "union_id": _("forbund"),
     "other": _("noe annet"),
+    "order": _("bestillingen (produkt, status, tidspunkt)"),
+    "eligible": _("om du har rett på tilbudet"),
 }
 
 

@@ -91,7 +91,6 @@ RELATION_FIELDS = {
 }
 
 
-
 def member_for_self(user, *, payment_summary: bool = False):
     """The member record of the logged-in user (Min side's only gate: a login sees the
     one member it is linked to), with the relations My data shows and the number of
@@ -268,9 +267,7 @@ def change_history(member: Member) -> list[dict]:
             {
                 "at": record.history_date,
                 "type": record.history_type,
-                "reason": str(
-                    _history_reason(record.history_change_reason)
-                ),
+                "reason": str(_history_reason(record.history_change_reason)),
                 "who": _history_who(record, member),
                 "changes": changes,
             }

@@ -268,7 +268,29 @@ def email_change_confirm(*, member: Member, token: str, by) -> Member:
     change.confirmed_at = timezone.now()
     change.save(update_fields=["confirmed_at"])
     fresh = Member.objects.select_for_update().get(pk=member.pk)
-    return services.member_update_profile(member=fresh, by=by, data={"email": change.new_email})
+    updated = services.member_update_profile(member=fresh, by=by, data={"email": change.new_email})
+    _login_email_follow(user=fresh.user, email=change.new_email)
+    return updated
+
+
+def _login_email_follow(*, user, email: str) -> None:
+    """Make the confirmed address the login's address too, so the member has one
+    address (the link proved it belongs to them). Skipped when another login already
+    uses it; the account page then shows both addresses and says which is which."""
+    from allauth.account.models import EmailAddress
+
+    if user is None:
+        return
+    if EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists():
+        return
+    address, _created = EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True}
+    )
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    address.set_as_primary()
+    EmailAddress.objects.filter(user=user).exclude(pk=address.pk).delete()
 
 
 # --- Orders ----------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import lifecycle_views, views
+from . import account_views, lifecycle_views, views
 
 app_name = "minside"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("konto/", account_views.account, name="account"),
     path("profil/", views.profile, name="profile"),
     path("profil/retting/", views.rectification, name="rectification"),
     path("e-post/bekreft/<str:token>/", views.email_confirm, name="email_confirm"),

@@ -297,21 +297,46 @@ def products(request):
     )
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def order_create(request, product_id: int):
+    """GET: what the order costs, its terms and what the partner gets, with a button to
+    confirm. POST (from that page, `confirm=1`): place the order. Nothing that costs
+    money happens on one click."""
     member = _own_member(request)
-    product = get_object_or_404(Product.objects.select_related("partner"), pk=product_id)
-    try:
-        services.order_create(member=member, product=product, by=request.user)
-    except ValidationError as error:
-        messages.warning(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            _("Bestillingen av %(product)s er mottatt. Du ser status nedenfor.")
-            % {"product": product.name},
-        )
-    return redirect("minside:products")
+    product = get_object_or_404(
+        Product.objects.select_related("partner").filter(active=True), pk=product_id
+    )
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        try:
+            services.order_create(member=member, product=product, by=request.user)
+        except ValidationError as error:
+            messages.warning(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                _("Bestillingen av %(product)s er mottatt. Du ser status nedenfor.")
+                % {"product": product.name},
+            )
+        return redirect("minside:products")
+    already = Order.objects.filter(
+        member=member, product=product, status__in=services.OPEN_ORDER_STATUSES
+    ).exists()
+    partner = product.partner
+    shared = list(partner.fields) + ["order"]
+    return render(
+        request,
+        "members/minside/order_confirm.html",
+        {
+            "member": member,
+            "product": product,
+            "partner": partner,
+            "shared_fields": shared,
+            "already": already,
+            "can_order": member.status == MemberStatus.ACTIVE and not already,
+            "section": "products",
+        },
+    )
 
 
 @require_POST

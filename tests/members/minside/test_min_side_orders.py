@@ -8,6 +8,7 @@ from django.urls import reverse
 from members.minside import services as selfservice
 from members.models import Order, OrderStatus, Product, ProductKind
 from privacy.models import Disclosure, Recipient
+from privacy.processing import field_label
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,9 @@ def test_the_catalogue_lists_active_products_with_price(client_for, member, prod
 def test_ordering_creates_a_pending_order_and_an_outbox_event_for_the_partner(
     client_for, member, product
 ):
-    response = client_for(member).post(reverse("minside:order_create", args=[product.pk]))
+    response = client_for(member).post(
+        reverse("minside:order_create", args=[product.pk]), {"confirm": "1"}
+    )
     assert response.status_code == 302
     order = Order.objects.get(member=member.member)
     assert order.status == OrderStatus.PENDING
@@ -50,8 +53,10 @@ def test_ordering_creates_a_pending_order_and_an_outbox_event_for_the_partner(
 
 def test_a_double_submit_orders_once_and_shows_a_message(client_for, member, product):
     client = client_for(member)
-    client.post(reverse("minside:order_create", args=[product.pk]))
-    response = client.post(reverse("minside:order_create", args=[product.pk]), follow=True)
+    client.post(reverse("minside:order_create", args=[product.pk]), {"confirm": "1"})
+    response = client.post(
+        reverse("minside:order_create", args=[product.pk]), {"confirm": "1"}, follow=True
+    )
     assert response.status_code == 200
     assert "allerede en åpen bestilling" in response.content.decode()
     assert Order.objects.filter(member=member.member).count() == 1
@@ -128,13 +133,28 @@ def test_another_members_order_cannot_be_cancelled(client_for, member, product):
 def test_an_inactive_product_cannot_be_ordered(client_for, member, product):
     product.active = False
     product.save()
-    client_for(member).post(reverse("minside:order_create", args=[product.pk]))
+    client_for(member).post(reverse("minside:order_create", args=[product.pk]), {"confirm": "1"})
     assert not Order.objects.exists()
 
 
-def test_ordering_needs_a_post(client_for, member, product):
-    response = client_for(member).get(reverse("minside:order_create", args=[product.pk]))
-    assert response.status_code == 405
+def test_ordering_shows_a_summary_before_anything_is_ordered(client_for, member, product):
+    url = reverse("minside:order_create", args=[product.pk])
+    response = client_for(member).get(url, {"confirm": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Bekreft bestilling" in html and product.partner.name in html
+    assert "Vilkår" in html and "Hva vi deler" in html
+    shared = html.split("Hva vi deler", 1)[1].split("</section>", 1)[0]
+    for name in product.partner.fields:
+        label = field_label(name)
+        assert label in shared
+        if label != name:
+            assert name not in shared.replace(product.partner.name, "")
+    assert not Order.objects.exists()
+
+
+def test_a_post_without_the_confirmation_orders_nothing(client_for, member, product):
+    client_for(member).post(reverse("minside:order_create", args=[product.pk]))
     assert not Order.objects.exists()
 
 

@@ -1,0 +1,71 @@
+"""The account page (/min-side/konto/): one place for password, e-mail, two-factor
+authentication and sessions; each role starts on its own page after login; a confirmed
+new e-mail address becomes the login address too."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import RequestFactory
+from django.urls import reverse
+
+from clubs.auth import AccountAdapter
+from members.minside import services as selfservice
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("who", ["member", "club_officer", "central_staff"])
+def test_the_account_page_links_every_login_setting(request, client_for, who):
+    user = request.getfixturevalue(who)
+    response = client_for(user).get(reverse("minside:account"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in (
+        "account_email",
+        "account_change_password",
+        "mfa_add_webauthn",
+        "usersessions_list",
+    ):
+        assert reverse(name) in html
+    assert reverse("mfa_deactivate_totp") in html or reverse("mfa_activate_totp") in html
+    assert "Tofaktorautentisering" in html and "Aktive innlogginger" in html
+
+
+def test_the_header_links_to_the_account_page(client_for, member):
+    html = client_for(member).get(reverse("minside:index")).content.decode()
+    assert f'href="{reverse("minside:account")}"' in html
+
+
+@pytest.mark.parametrize(
+    "who, start",
+    [
+        ("member", "minside:index"),
+        ("club_officer", "klubb:roster"),
+        ("central_staff", "register:search"),
+    ],
+)
+def test_each_role_lands_on_its_own_start_page(request, who, start):
+    user = request.getfixturevalue(who)
+    http = RequestFactory().get("/")
+    http.user = user
+    assert AccountAdapter(http).get_login_redirect_url(http) == reverse(start)
+
+
+def test_a_login_without_a_role_lands_on_the_home_page(db):
+    http = RequestFactory().get("/")
+    http.user = UserFactory()
+    assert AccountAdapter(http).get_login_redirect_url(http) == "/"
+
+
+def test_a_confirmed_new_email_becomes_the_login_address(member):
+    change = selfservice.email_change_request(
+        member=member.member, new_email="ny.adresse@example.org"
+    )
+    token = "z" * 16
+    change.token_hash = selfservice.token_hash(token)
+    change.save()
+    selfservice.email_change_confirm(member=member.member, token=token, by=member)
+    member.refresh_from_db()
+    assert member.email == "ny.adresse@example.org"
+    assert EmailAddress.objects.get(user=member, primary=True).email == "ny.adresse@example.org"
+    assert EmailAddress.objects.filter(user=member).count() == 1
