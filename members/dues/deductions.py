@@ -309,7 +309,7 @@ def deviation_resolve(
         )
         deviation.member = member
         deviation.national_id = ""
-    elif resolution == "moved":
+    elif resolution == "moved" and deviation.member is not None:
         member_services.member_update_profile(
             member=deviation.member, by=by, data={"employer": deviation.employer}
         )

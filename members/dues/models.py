@@ -260,7 +260,7 @@ class DeviationResolution(models.TextChoices):
 
 
 # The resolutions each kind of deviation offers (the first is the most common).
-RESOLUTIONS_FOR = {
+RESOLUTIONS_FOR: dict[str, tuple[str, ...]] = {
     DeviationKind.NOT_MEMBER: ("assigned", "refunded", "contact_employer"),
     DeviationKind.OTHER_EMPLOYER: ("moved", "accepted"),
     DeviationKind.AMOUNT_DIFFERS: ("accepted", "contact_employer"),
@@ -324,7 +324,7 @@ class Deviation(models.Model):
         indexes = [models.Index(fields=["status", "period"], name="dues_deviation_status_idx")]
 
     @property
-    def resolution_choices(self) -> list[tuple[str, str]]:
+    def resolution_choices(self) -> list[tuple[str, object]]:
         labels = dict(DeviationResolution.choices)
         return [(value, labels[value]) for value in RESOLUTIONS_FOR[self.kind]]
 

@@ -108,7 +108,7 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
     numbers = {
         n for t in parsed.transactions + parsed.agreements if (n := member_number_from_kid(t.kid))
     }
-    members = {}
+    members: dict[int, int] = {}
     for chunk in _chunks(sorted(numbers), 5000):
         members.update(
             Member.objects.filter(member_number__in=chunk).values_list("member_number", "id")
@@ -132,10 +132,11 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
         else:
             for member_id, period in window_payments.values_list("member_id", "period"):
                 paid.setdefault(member_id, set()).add(period)
-    payments, unmatched = [], []
+    payments: list[tuple] = []
+    unmatched: list[UnmatchedPayment] = []
     for t in parsed.transactions:
-        member_id = members.get(member_number_from_kid(t.kid) or -1)
-        if member_id is None:
+        found = members.get(member_number_from_kid(t.kid) or -1)
+        if found is None:
             if not t.kid:
                 reason = UnmatchedReason.NO_KID
             elif not is_valid_kid(t.kid):
@@ -153,6 +154,7 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
                 )
             )
             continue
+        member_id = found
         member_paid = paid.setdefault(member_id, set())
         if t.is_reversal:
             # A reversal takes back the latest month paid.
