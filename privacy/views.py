@@ -144,6 +144,14 @@ def _delete_tracking_cookies(request, response, *, statistics: bool, marketing: 
             response.delete_cookie(name, domain=domain)
 
 
+def _own_member_or_none(user):
+    from members.models import Member
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user=user).only("pk").first()
+
+
 @login_not_required
 @require_POST
 @never_cache
@@ -169,6 +177,8 @@ def consent(request):
         statistics=statistics,
         marketing=marketing,
         consent_id=earlier.consent_id if earlier else None,
+        # A choice made while logged in belongs to the member ("Mine data" shows it).
+        member=_own_member_or_none(request.user),
     )
     # A tag manager already running in the page cannot be unloaded: withdrawing a
     # category there needs a fresh page.

@@ -18,7 +18,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, Count, DateField, F, Max, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Concat, ExtractYear, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -316,7 +327,13 @@ def collect(
         for name in PROFILE_FIELDS
     ]
     orders = list(member.orders.select_related("product__partner").order_by("-ordered_at"))
-    consents = list(ConsentRecord.objects.filter(member=member).order_by("-created_at"))
+    # Choices made in the same browser before logging in share the consent id.
+    own_ids = ConsentRecord.objects.filter(member=member).values("consent_id")
+    consents = list(
+        ConsentRecord.objects.filter(Q(member=member) | Q(consent_id__in=own_ids)).order_by(
+            "-created_at"
+        )
+    )
     disclosures = list(
         Disclosure.objects.filter(member=member)
         .select_related("recipient")

@@ -69,3 +69,21 @@ def test_a_confirmed_new_email_becomes_the_login_address(member):
     assert member.email == "ny.adresse@example.org"
     assert EmailAddress.objects.get(user=member, primary=True).email == "ny.adresse@example.org"
     assert EmailAddress.objects.filter(user=member).count() == 1
+
+
+def test_a_cookie_choice_made_while_logged_in_shows_on_my_data(client_for, member):
+    client = client_for(member)
+    client.post(reverse("privacy:consent"), {"choice": "all", "next": "/min-side/"})
+    html = client.get(reverse("minside:my_data")).content.decode()
+    assert "Ingen samtykker er knyttet til medlemskapet ditt" not in html
+
+
+def test_activation_password_errors_are_norwegian(client):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("nb"), pytest.raises(ValidationError) as error:
+        validate_password("kort")
+    assert "Passordet er for kort" in " ".join(error.value.messages)
+    assert not any("This password" in message for message in error.value.messages)
