@@ -28,6 +28,15 @@ class AccountAdapter(DefaultAccountAdapter):
         # must not be enough to reveal anything.
         return second_factor or methods
 
+    def send_mail(self, template_prefix, email, context) -> None:
+        """allauth's e-mails name the portal from settings (SITE_NAME), never the host
+        the request came in on ("Hei fra 127.0.0.1:8101!"), and never a username."""
+        from django.conf import settings
+
+        context = {**context, "portal_name": settings.SITE_NAME}
+        context.pop("username", None)
+        super().send_mail(template_prefix, email, context)
+
     def get_login_redirect_url(self, request) -> str:
         """Each role starts on its own page: central staff in the register, officers in
         Klubbkontoret, members on Min side. An explicit `?next=` still wins (allauth

@@ -87,3 +87,15 @@ def test_activation_password_errors_are_norwegian(client):
         validate_password("kort")
     assert "Passordet er for kort" in " ".join(error.value.messages)
     assert not any("This password" in message for message in error.value.messages)
+
+
+def test_allauth_emails_name_the_portal_not_the_host_or_a_username(client, member):
+    from django.conf import settings
+    from django.core import mail
+
+    client.post(reverse("account_reset_password"), {"email": member.email})
+    assert mail.outbox, "a reset e-mail was sent"
+    body = mail.outbox[-1].body
+    assert "Hei fra" not in body and "testserver" not in body.split("http")[0]
+    assert settings.SITE_NAME in body
+    assert member.username not in body.replace(member.email, "")
