@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from members.address import check_postal_address
 from members.models import MagazineChoice, Member, ResignationReason, Union
 from members.validators import normalize_phone, validate_postal_code
 
@@ -76,6 +77,8 @@ class ProfileForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
+        # Checked against Posten's register; an empty place is filled in from the code.
+        check_postal_address(self, cleaned, country=self.member.country)
         if bool(cleaned.get("postal_code")) != bool((cleaned.get("city") or "").strip()):
             if "postal_code" in cleaned and "city" in cleaned:
                 raise ValidationError(_("Fyll inn både postnummer og poststed."))

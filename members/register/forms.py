@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Branch, Club, Employer
+from members.address import check_postal_address
 from members.models import Member, MembershipType, ResignationReason, Union
 from members.validators import looks_like_national_id, validate_national_id
 
@@ -131,6 +132,11 @@ class MemberEditForm(forms.Form):
             if recruiter is None:
                 self.add_error("recruited_by_number", _("Fant ikke medlemsnummeret."))
             data["recruited_by"] = recruiter
+        check_postal_address(self, data, country=data.get("country") or "NO")
+        today = timezone.localdate()
+        for name in ("joined_lo_on", "joined_union_on", "joined_branch_on"):
+            if data.get(name) and data[name] > today:
+                self.add_error(name, _("Datoen kan ikke være fram i tid."))
         if data.get("new_bank_account") and data.get("remove_bank_account"):
             self.add_error(
                 "remove_bank_account",
