@@ -1,4 +1,5 @@
-"""allauth's own texts whose stock Norwegian reads badly ("enda", "Endre Passord",
+"""allauth's and Django admin's own texts whose stock Norwegian reads badly or is
+missing ("Legg til ny medlem", "Show counts"), and allauth's ("enda", "Endre Passord",
 "Notat", "assosiert med", "Bekreftelsese-post", "linken", "epost").
 
 Listing the exact English msgids here puts them in our catalogue
@@ -28,4 +29,8 @@ ALLAUTH_TEXTS = [
     ),
     gettext_noop("Note"),
     gettext_noop("Mark selected email addresses as verified"),
+    # Django admin.
+    gettext_noop("Add %(name)s"),
+    gettext_noop("Show counts"),
+    gettext_noop("Hide counts"),
 ]

@@ -443,6 +443,9 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    def __str__(self) -> str:
+        return f"{self.paid_on:%d.%m.%Y} · {self.amount_ore / 100:.2f} kr"
+
     class Meta:
         ordering = ["-paid_on"]
         verbose_name = _("innbetaling")

@@ -18,6 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
 
+from members.stats.snapshots import take_membership_snapshot
+
 from .dues import DuesSeeding
 from .lifecycle import LifecycleSeeding
 from .logins import LoginSeeding
@@ -98,6 +100,11 @@ class DemoSeeder(
             t = time.perf_counter()
             self.lifecycle()
             self._step("applications, a resignation, recruits", t)
+            t = time.perf_counter()
+            # The nightly snapshot fills "Innbetalt" and "Restanser" in the statistics;
+            # run it now so the demo shows them on the first day.
+            take_membership_snapshot(on=timezone.localdate())
+            self._step("statistics snapshot", t)
         if self.postgres:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE members_member")
