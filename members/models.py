@@ -443,9 +443,6 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
-    def __str__(self) -> str:
-        return f"{self.paid_on:%d.%m.%Y} · {self.amount_ore / 100:.2f} kr"
-
     class Meta:
         ordering = ["-paid_on"]
         verbose_name = _("innbetaling")
@@ -461,6 +458,9 @@ class Payment(models.Model):
                 name="payment_unique_reference",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on:%d.%m.%Y} · {self.amount_ore / 100:.2f} kr"
 
     @property
     def amount_kr(self):
