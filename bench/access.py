@@ -19,6 +19,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from bench.common import Context, Row, get_ok, measure
 from clubs.models import AccessGrant, AccessLevel, Branch, Club
@@ -135,9 +136,12 @@ def _bench_club() -> Club:
 def _user(email: str, level: str, club: Club | None = None):
     User = get_user_model()
     user, _created = User.objects.get_or_create(username=email, defaults={"email": email})
-    AccessGrant.objects.get_or_create(
+    grant, _created = AccessGrant.objects.get_or_create(
         user=user, level=level, club=club, branch=None, defaults={"valid_from": dt.date(2020, 1, 1)}
     )
+    if grant.activated_at is None:  # a grant counts only once its holder took it up
+        grant.activated_at = timezone.now()
+        grant.save(update_fields=["activated_at"])
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         Authenticator.objects.create(
             user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}

@@ -34,9 +34,24 @@ class Context:
     extra: dict = field(default_factory=dict)
 
     def client_for(self, user) -> Client:
-        """A test client logged in as `user` (no MFA step: force_login)."""
+        """A test client logged in as `user` with what allauth records in the session
+        after a password + TOTP login (officers and staff need the second factor in
+        the session: clubs/middleware.py)."""
+        from allauth.account.internal.flows.login import (
+            _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+            AUTHENTICATION_METHODS_SESSION_KEY,
+        )
+
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        at = time.time() - 60
+        session = client.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": at, "email": user.email},
+            {"method": "mfa", "at": at, "type": "totp"},
+        ]
+        session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+        session.save()
         return client
 
 

@@ -25,7 +25,8 @@ PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 def _user_with_grant(level: str):
     """A user of the seeded demo with an active grant of `level` (seed_demo makes
-    sentral@ and avdeling@); the lowest id wins so runs are repeatable."""
+    sentral@ and avdeling@ with DEBUG on); the lowest id wins so runs are repeatable.
+    Without them (seeded with DEBUG off) a bench user is made."""
     grant = (
         AccessGrant.objects.active()
         .filter(level=level)
@@ -33,9 +34,31 @@ def _user_with_grant(level: str):
         .order_by("user_id")
         .first()
     )
-    if grant is None:
-        raise RuntimeError(f"No user with a {level} grant: run seed_demo first.")
-    return grant.user
+    if grant is not None:
+        return grant.user
+    # Seeded with DEBUG off: no demo logins. A bench user of its own (no password).
+    from django.contrib.auth import get_user_model
+
+    from clubs.models import Branch
+
+    branch = Branch.objects.order_by("number").first() if level == AccessLevel.BRANCH else None
+    user, _created = get_user_model().objects.get_or_create(
+        username=f"bench-stats-{level}@example.org",
+        defaults={"email": f"bench-stats-{level}@example.org"},
+    )
+    AccessGrant.objects.get_or_create(
+        user=user,
+        level=level,
+        branch=branch,
+        club=None,
+        defaults={"valid_from": dt.date(2020, 1, 1), "activated_at": timezone.now()},
+    )
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "JBSWY3DPEHPK3PXP"}}
+    )
+    return user
 
 
 def _count_queries(call) -> int:
