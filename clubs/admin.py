@@ -21,8 +21,9 @@ class BranchAdmin(admin.ModelAdmin):
 
 @admin.register(Employer)
 class EmployerAdmin(admin.ModelAdmin):
-    list_display = ("name", "org_number")
+    list_display = ("name", "org_number", "contact_name", "contact_email")
     search_fields = ("name", "=org_number")
+    fields = ("name", "org_number", "contact_name", "contact_email")
 
 
 @admin.register(Club)

@@ -32,6 +32,9 @@ class Employer(models.Model):
     org_number = models.CharField(
         _("organisasjonsnummer"), max_length=9, unique=True, validators=[validate_org_number]
     )
+    # Who receives the monthly payroll deduction list (trekkliste) by e-mail.
+    contact_name = models.CharField(_("kontaktperson for trekklister"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("e-post for trekklister"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -40,6 +43,13 @@ class Employer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.contact_email = self.contact_email.strip().lower()
+        self.contact_name = self.contact_name.strip()
+        if self.contact_name and not self.contact_email:
+            raise ValidationError({"contact_email": _("Oppgi e-postadressen til kontaktpersonen.")})
 
 
 class Club(models.Model):

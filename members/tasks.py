@@ -10,6 +10,9 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from config.celery import enqueue
+
+from .dues import invoice_delivery as dues_invoice_delivery
 from .dues import queries as dues_queries
 from .dues import services as dues_services
 from .dues import tax as dues_tax
@@ -102,3 +105,24 @@ def strike_off_non_payers() -> int:
 def tax_report(year: int | None = None) -> int:
     """Yearly (January): the report of last year's directly paid dues."""
     return dues_tax.tax_report_create(year=year or timezone.localdate().year - 1, by=None).pk
+
+
+@shared_task(
+    name="members.send_invoices",
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def send_invoices(run_id: int | None = None) -> int:
+    """E-mail the unsent invoices of a run (or of every run) in batches. An invoice is
+    sent once, so a duplicate or retried task sends only what is still unsent; what is
+    left when the time budget is used (or after a failure) is queued again."""
+    result = dues_invoice_delivery.send_run(run_id=run_id, budget_seconds=15 * 60)
+    if result.remaining:
+        enqueue(
+            "members.send_invoices",
+            kwargs={"run_id": run_id},
+            countdown=300 if result.failed else 0,
+        )
+    return result.sent

@@ -51,3 +51,28 @@ def nets_ids() -> dict[str, str]:
         "data_recipient": "00008080",
         "account": str(_get("NETS_ACCOUNT", "99991042764")),
     }
+
+
+def invoice_period_months() -> int:
+    """Months one invoice covers: 3 (quarterly) by default; 1, 6 or 12 also work."""
+    months = int(_get("DUES_INVOICE_PERIOD_MONTHS", 3))
+    return months if months in (1, 3, 6, 12) else 3
+
+
+def invoice_due_day() -> int:
+    """Invoices fall due on this day of the period's first month (at the earliest
+    `invoice_min_days` after they are made)."""
+    return int(_get("DUES_INVOICE_DUE_DAY", 20))
+
+
+def invoice_min_days() -> int:
+    return int(_get("DUES_INVOICE_MIN_DAYS", 14))
+
+
+def invoice_batch_size() -> int:
+    """E-mails per batch of the sending task (each batch is its own transactions)."""
+    return int(_get("DUES_INVOICE_BATCH_SIZE", 200))
+
+
+def invoice_max_attempts() -> int:
+    return int(_get("DUES_INVOICE_MAX_ATTEMPTS", 5))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Branch, Employer
 
+from .invoicing import period_choices
 from .models import PaymentMethod
 
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -141,4 +142,34 @@ class AccountForm(forms.Form):
     )
     insurance_reserved = forms.BooleanField(
         label=_("Reservert mot forsikringsdelen"), required=False
+    )
+
+
+class InvoicePeriodForm(forms.Form):
+    periode = forms.ChoiceField(label=_("Periode"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["periode"].choices = period_choices(timezone.localdate())
+
+
+class InvoiceConfirmForm(InvoicePeriodForm):
+    periode = forms.ChoiceField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("Jeg har sjekket antall og sum. Fakturaene lages og sendes nå."), required=True
+    )
+
+
+class ListSendForm(forms.Form):
+    period = forms.ChoiceField(label=_("Periode"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = _month_choices(timezone.localdate())
+
+
+class ListSendConfirmForm(ListSendForm):
+    period = forms.ChoiceField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("Send trekklisten på e-post til arbeidsgiverne på listen."), required=True
     )

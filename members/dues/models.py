@@ -385,3 +385,93 @@ class TaxReportRun(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("skatteoppgave")
         verbose_name_plural = _("skatteoppgaver")
+
+
+class InvoiceRun(models.Model):
+    """One invoice run for a period (a quarter by default): the invoices it made, sent
+    by e-mail or printed. A second run for the same period invoices only members the
+    first one did not (an invoice per member and period is made once)."""
+
+    period_start = models.DateField(_("periode fra"))
+    period_months = models.PositiveSmallIntegerField(_("måneder"))
+    label = models.CharField(_("periode"), max_length=10)
+    due_on = models.DateField(_("forfall"))
+    invoices = models.PositiveIntegerField(_("fakturaer"), default=0)
+    total_ore = models.BigIntegerField(_("sum (øre)"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "members"
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fakturakjøring")
+        verbose_name_plural = _("fakturakjøringer")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class InvoiceDelivery(models.TextChoices):
+    EMAIL = "email", _("E-post")
+    PRINT = "print", _("Brev")
+
+
+class InvoiceStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Ubetalt")
+    PAID = "paid", _("Betalt")
+
+
+class Invoice(models.Model):
+    """A dues invoice with KID for one member and period. `months` holds what each
+    month of the period costs ([["YYYY-MM-01", øre], …]); a payment of the whole amount
+    with the KID is split over those months. After erasure `member` is empty."""
+
+    run = models.ForeignKey(InvoiceRun, on_delete=models.PROTECT, related_name="invoice_rows")
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dues_invoices",
+        verbose_name=_("medlem"),
+    )
+    period_start = models.DateField(_("periode fra"))
+    label = models.CharField(_("periode"), max_length=10)
+    months = models.JSONField(default=list)
+    kid = models.CharField(_("KID"), max_length=25)
+    amount_ore = models.BigIntegerField(_("beløp (øre)"))
+    issued_on = models.DateField(_("fakturadato"))
+    due_on = models.DateField(_("forfall"))
+    delivery = models.CharField(_("sendes som"), max_length=10, choices=InvoiceDelivery.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.UNPAID
+    )
+    paid_ore = models.BigIntegerField(_("betalt (øre)"), default=0)
+    paid_on = models.DateField(_("betalt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        app_label = "members"
+        ordering = ["-period_start", "id"]
+        verbose_name = _("faktura")
+        verbose_name_plural = _("fakturaer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "period_start"], name="one_invoice_per_member_period"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["member", "status"], name="dues_invoice_member_idx"),
+            models.Index(fields=["run", "delivery", "sent_at"], name="dues_invoice_send_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.kid}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.period_start:%Y%m}-{self.pk:06d}"

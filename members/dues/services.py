@@ -22,6 +22,7 @@ from members.choices import MemberStatus
 from members.models import DuesRate, Member, Payment, PaymentKind, PaymentSource
 
 from . import avtalegiro, conf, ocr, queries
+from .invoicing import InvoiceMatcher
 from .kid import is_valid_kid, member_number_from_kid
 from .models import (
     AvtaleGiroClaimRun,
@@ -134,6 +135,8 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
                 paid.setdefault(member_id, set()).add(period)
     payments: list[tuple] = []
     unmatched: list[UnmatchedPayment] = []
+    invoices = InvoiceMatcher(sorted(members.values()))
+    matched = 0
     for t in parsed.transactions:
         found = members.get(member_number_from_kid(t.kid) or -1)
         if found is None:
@@ -155,12 +158,40 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
             )
             continue
         member_id = found
+        matched += 1
         member_paid = paid.setdefault(member_id, set())
+        source = (
+            PaymentSource.AVTALEGIRO.value
+            if t.service_code == 21 or t.transaction_type in AVTALEGIRO_TYPES
+            else PaymentSource.OCR.value
+        )
+        parts = None
         if t.is_reversal:
             # A reversal takes back the latest month paid.
             period = max(member_paid) if member_paid else queries.month_start(t.nets_date)
         else:
+            parts = invoices.pay(member_id, t.amount_ore, t.nets_date)
             period = _allocate(member_paid, months, t.nets_date)
+        if parts:
+            # The whole invoice paid at once: one payment per month it covers.
+            for i, (month, amount) in enumerate(parts):
+                member_paid.add(month)
+                reference = t.reference if i == 0 else f"{t.reference}/{i + 1}"
+                payments.append(
+                    (
+                        member_id,
+                        PaymentKind.DUES.value,
+                        amount,
+                        month,
+                        t.nets_date,
+                        t.kid,
+                        PaymentSource.INVOICE.value,
+                        reference[:64],
+                        batch.pk,
+                    )
+                )
+            continue
+        if not t.is_reversal:
             member_paid.add(period)
         payments.append(
             (
@@ -170,9 +201,7 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
                 period,
                 t.nets_date,
                 t.kid,
-                PaymentSource.AVTALEGIRO.value
-                if t.service_code == 21 or t.transaction_type in AVTALEGIRO_TYPES
-                else PaymentSource.OCR.value,
+                source,
                 t.reference[:64],
                 batch.pk,
             )
@@ -184,10 +213,11 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
             _("Filen inneholder transaksjoner som allerede er lest inn."), code="duplicate"
         ) from None
     UnmatchedPayment.objects.bulk_create(unmatched, batch_size=2000)
+    invoices.save()
     agreements = _apply_agreements(parsed.agreements, members, today)
     batch.lines = len(parsed.transactions)
     batch.total_ore = parsed.total_ore
-    batch.matched = len(payments)
+    batch.matched = matched
     batch.unmatched = len(unmatched)
     batch.agreements = agreements
     batch.save()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import invoice_views, views
 
 app_name = "dues"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("skatt/", views.tax_report, name="tax"),
     path("skatt/<int:run_id>/fil.xml", views.tax_report_file, name="tax_file"),
     path("medlem/<int:member_id>/", views.member_account, name="member"),
+    path("faktura/", invoice_views.invoices, name="invoices"),
+    path("faktura/<int:run_id>/", invoice_views.invoice_run, name="invoice_run"),
+    path("faktura/<int:run_id>/utskrift.pdf", invoice_views.invoice_print, name="invoice_print"),
+    path("trekklister/send/", invoice_views.lists_send, name="lists_send"),
 ]

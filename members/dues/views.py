@@ -22,7 +22,7 @@ from clubs.permissions import central_staff_required
 from members.models import Member, Payment
 from privacy.access_log import AccessAction, log_access
 
-from . import deductions, payroll, queries, services, tax
+from . import deductions, employer_lists, payroll, queries, services, tax
 from .forms import (
     AccountForm,
     BranchFilterForm,
@@ -122,7 +122,12 @@ def lists(request):
     download = ListDownloadForm(request.GET if "employer" in request.GET else None)
     if download.is_bound and download.is_valid():
         return _list_file(request, download.cleaned_data)
-    return render(request, "members/dues/lists.html", {"upload": upload, "download": download})
+    plan = employer_lists.plan(timezone.localdate().replace(day=1))
+    return render(
+        request,
+        "members/dues/lists.html",
+        {"upload": upload, "download": download, "contacts": plan.send + plan.skipped},
+    )
 
 
 def _list_file(request, data) -> HttpResponse:

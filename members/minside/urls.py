@@ -21,6 +21,7 @@ urlpatterns = [
         views.annual_statement_pdf,
         name="annual_statement",
     ),
+    path("innbetalinger/faktura/<int:invoice_id>.pdf", views.invoice_pdf, name="invoice_pdf"),
     path("mine-data/", views.my_data, name="my_data"),
     path("mine-data/mine-data.json", views.my_data_json, name="my_data_json"),
     path("mine-data/innsynsrapport.pdf", views.access_report_pdf, name="access_report"),

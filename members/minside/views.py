@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from members.documents import render_pdf
+from members.dues import invoice_delivery as dues_invoices
 from members.dues import queries as dues_queries
 from members.dues import tax as dues_tax
 from members.joining import lifecycle
@@ -379,9 +380,18 @@ def payments(request):
             "reported_kr": dues_tax.reported_for(member, year, direct_ore=statement.direct_dues_ore)
             if statement
             else None,
+            "invoices": member.dues_invoices.order_by("-period_start")[:8],
             "section": "payments",
         },
     )
+
+
+def invoice_pdf(request, invoice_id: int):
+    """One of the member's own invoices as a PDF (404 for anyone else's)."""
+    member = _own_member(request)
+    invoice = get_object_or_404(member.dues_invoices.all(), pk=invoice_id)
+    invoice.member = member
+    return _pdf_response(dues_invoices.invoices_pdf([invoice]), f"faktura-{invoice.number}.pdf")
 
 
 def annual_statement_pdf(request, year: int):
