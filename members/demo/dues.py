@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import hashlib
 
+from clubs.models import Employer
+from members.dues.invoicing import period_containing
 from members.dues.models import (
     Deviation,
     DeviationKind,
     DuesAccount,
     DuesImport,
     ImportKind,
+    Invoice,
+    InvoiceDelivery,
+    InvoiceRun,
+    InvoiceStatus,
     PaymentMethod,
     UnmatchedPayment,
     UnmatchedReason,
 )
-from members.dues.queries import add_months
-from members.models import MemberStatus, Payment, PaymentSource
+from members.dues.queries import add_months, expected_for
+from members.models import DuesRate, MemberStatus, Payment, PaymentSource
 
 
 class DuesSeeding:
@@ -48,6 +54,74 @@ class DuesSeeding:
             )
         DuesAccount.objects.bulk_create(accounts, batch_size=5000, ignore_conflicts=True)
         self._dues_worklists(rows, payroll)
+        self._dues_invoices(rows)
+
+    def _dues_invoices(self, rows: list[dict]) -> None:
+        """A few invoices with KID for this quarter (the demo member's among them when
+        they pay by invoice), one of them paid; the first employer with members on
+        payroll deduction gets a contact for its deduction lists."""
+        if InvoiceRun.objects.exists():
+            return
+        period = period_containing(self.today, 3)
+        by_invoice = DuesAccount.objects.filter(
+            payment_method=PaymentMethod.INVOICE,
+            member_id__in=[r["id"] for r in rows if r["status"] == MemberStatus.ACTIVE],
+            member__joined_union_on__lte=period.start,
+        ).select_related("member")
+        demo = by_invoice.filter(member__user__email="medlem@example.org")
+        accounts = list(demo[:1]) + list(by_invoice.order_by("member__member_number")[:5])
+        rates = {
+            (r.year, r.membership_type): r for r in DuesRate.objects.filter(year=period.start.year)
+        }
+        run = InvoiceRun.objects.create(
+            period_start=period.start,
+            period_months=period.months,
+            label=period.label,
+            due_on=period.start.replace(day=20),
+        )
+        invoices = []
+        for n, account in enumerate({a.pk: a for a in accounts}.values()):
+            member = account.member
+            months = [
+                [m.isoformat(), amount]
+                for m in period.month_list
+                if (amount := expected_for(member, m, account, rates)) > 0
+            ]
+            if not months:
+                continue
+            amount = sum(ore for _m, ore in months)
+            invoices.append(
+                Invoice(
+                    run=run,
+                    member=member,
+                    period_start=period.start,
+                    label=period.label,
+                    months=months,
+                    kid=member.kid,
+                    amount_ore=amount,
+                    issued_on=period.start,
+                    due_on=run.due_on,
+                    delivery=InvoiceDelivery.EMAIL
+                    if member.email and member.allow_email
+                    else InvoiceDelivery.PRINT,
+                    status=InvoiceStatus.PAID if n == 1 else InvoiceStatus.UNPAID,
+                    paid_ore=amount if n == 1 else 0,
+                    paid_on=run.due_on if n == 1 else None,
+                )
+            )
+        Invoice.objects.bulk_create(invoices)
+        run.invoices = len(invoices)
+        run.total_ore = sum(i.amount_ore for i in invoices)
+        run.save(update_fields=["invoices", "total_ore"])
+        employer = (
+            Employer.objects.filter(members__dues_account__payment_method=PaymentMethod.PAYROLL)
+            .order_by("pk")
+            .first()
+        )
+        if employer is not None:
+            Employer.objects.filter(pk=employer.pk).update(
+                contact_name="Lønningskontoret", contact_email="lonn@example.org"
+            )
 
     def _dues_worklists(self, rows: list[dict], payroll: set[int]) -> None:
         if DuesImport.objects.filter(transmission="00008080-0000001").exists():

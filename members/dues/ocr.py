@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
 from netsgiro import (
     AssignmentType,
     AvtaleGiroRegistrationType,
@@ -51,7 +52,9 @@ class OcrFileError(ValueError):
     """The file is refused whole; `line` is 1-based (0: the file as a whole)."""
 
     def __init__(self, line: int, reason: str):
-        super().__init__(f"linje {line}: {reason}" if line else reason)
+        super().__init__(
+            _("linje %(line)s: %(reason)s") % {"line": line, "reason": reason} if line else reason
+        )
         self.line = line
         self.reason = reason
 
@@ -102,17 +105,19 @@ def decode(data: bytes) -> str:
 
 def _record(line_no: int, line: str) -> Record:
     if len(line) != 80:
-        raise OcrFileError(line_no, f"posten har {len(line)} tegn, ikke 80")
+        raise OcrFileError(line_no, _("posten har %(count)s tegn, ikke 80") % {"count": len(line)})
     if not line.startswith("NY"):
-        raise OcrFileError(line_no, "posten begynner ikke med formatkoden NY")
+        raise OcrFileError(line_no, _("posten begynner ikke med formatkoden NY"))
     kind = line[6:8]
     if not kind.isdigit() or int(kind) not in RECORD_CLASSES:
-        raise OcrFileError(line_no, f"ukjent posttype {kind!r}")
+        raise OcrFileError(line_no, _("ukjent posttype «%(kind)s»") % {"kind": kind})
     try:
         return RECORD_CLASSES[int(kind)].from_string(line)
     except (ValueError, TypeError) as exc:
         # netsgiro's message repeats the whole line; ours names the record type only.
-        raise OcrFileError(line_no, f"posttype {kind} har feil format") from exc
+        raise OcrFileError(
+            line_no, _("posttype %(kind)s har feil format") % {"kind": kind}
+        ) from exc
 
 
 # Amount items and specification records are most of a file. They are matched against
@@ -133,28 +138,34 @@ def _fast(line_no: int, line: str, kind: str) -> dict[str, str]:
         match = pattern.match(line)
         if match is not None:
             return match.groupdict()
-    raise OcrFileError(line_no, f"posttype {kind} har feil format")
+    raise OcrFileError(line_no, _("posttype %(kind)s har feil format") % {"kind": kind})
 
 
 def _check_end(line_no: int, end, transactions: int, records: int, amount: int | None) -> None:
     if end.num_transactions != transactions:
         raise OcrFileError(
-            line_no, f"sluttposten oppgir {end.num_transactions} transaksjoner, fant {transactions}"
+            line_no,
+            _("sluttposten oppgir %(stated)s transaksjoner, fant %(found)s")
+            % {"stated": end.num_transactions, "found": transactions},
         )
     if end.num_records != records:
-        raise OcrFileError(line_no, f"sluttposten oppgir {end.num_records} poster, fant {records}")
+        raise OcrFileError(
+            line_no,
+            _("sluttposten oppgir %(stated)s poster, fant %(found)s")
+            % {"stated": end.num_records, "found": records},
+        )
     if amount is not None and end.total_amount is not None and end.total_amount != amount:
-        raise OcrFileError(line_no, "sluttpostens sum stemmer ikke med transaksjonene")
+        raise OcrFileError(line_no, _("sluttpostens sum stemmer ikke med transaksjonene"))
 
 
 def parse(text: str) -> OcrFile:
     """Parse and verify one transmission; raises OcrFileError for the first fault."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
     if not lines or not lines[0]:
-        raise OcrFileError(0, "filen er tom")
+        raise OcrFileError(0, _("filen er tom"))
     first = _record(1, lines[0])
     if not isinstance(first, TransmissionStart):
-        raise OcrFileError(1, "filen begynner ikke med en startpost for forsendelse (10)")
+        raise OcrFileError(1, _("filen begynner ikke med en startpost for forsendelse (10)"))
     result = OcrFile(
         transmission=f"{first.data_transmitter}-{first.transmission_number}", nets_date=None
     )
@@ -165,21 +176,21 @@ def parse(text: str) -> OcrFile:
     ended = False
     for line_no, line in enumerate(lines[1:], start=2):
         if ended:
-            raise OcrFileError(line_no, "poster etter sluttposten for forsendelsen")
+            raise OcrFileError(line_no, _("poster etter sluttposten for forsendelsen"))
         kind = line[6:8]
         if len(line) == 80 and kind in _FAST and line.startswith("NY"):
             if assignment is None:
-                raise OcrFileError(line_no, "post utenfor et oppdrag")
+                raise OcrFileError(line_no, _("post utenfor et oppdrag"))
             fields = _fast(line_no, line, kind)
             a_records += 1
             if int(fields["service_code"]) != assignment.service_code:
-                raise OcrFileError(line_no, "tjenestekoden skiller seg fra oppdragets")
+                raise OcrFileError(line_no, _("tjenestekoden skiller seg fra oppdragets"))
             number = int(fields["transaction_number"])
             if kind == "30":
                 try:
                     nets_date = _date(fields["nets_date"])
                 except ValueError:
-                    raise OcrFileError(line_no, "ugyldig dato") from None
+                    raise OcrFileError(line_no, _("ugyldig dato")) from None
                 amount = int(fields["amount"])
                 a_transactions += 1
                 a_amount += amount
@@ -198,27 +209,27 @@ def parse(text: str) -> OcrFile:
             elif kind in ("31", "32") and (
                 current is None or number != int(current.reference.rsplit("-", 1)[1])
             ):
-                raise OcrFileError(line_no, "beløpspost uten beløpspost 1 for samme transaksjon")
+                raise OcrFileError(line_no, _("beløpspost uten beløpspost 1 for samme transaksjon"))
             continue
         record = _record(line_no, line)
         if isinstance(record, TransmissionStart):
-            raise OcrFileError(line_no, "mer enn én forsendelse i filen")
+            raise OcrFileError(line_no, _("mer enn én forsendelse i filen"))
         if isinstance(record, TransmissionEnd):
             if assignment is not None:
-                raise OcrFileError(line_no, "oppdraget er ikke avsluttet (88)")
+                raise OcrFileError(line_no, _("oppdraget er ikke avsluttet (88)"))
             _check_end(line_no, record, total_transactions, len(lines), total_amount)
             result.nets_date = record.nets_date
             ended = True
             continue
         if isinstance(record, AssignmentStart):
             if assignment is not None:
-                raise OcrFileError(line_no, "nytt oppdrag før det forrige er avsluttet")
+                raise OcrFileError(line_no, _("nytt oppdrag før det forrige er avsluttet"))
             if record.service_code not in (ServiceCode.OCR_GIRO, ServiceCode.AVTALEGIRO):
-                raise OcrFileError(line_no, "ukjent tjenestekode")
+                raise OcrFileError(line_no, _("ukjent tjenestekode"))
             assignment, a_records, a_transactions, a_amount = record, 1, 0, 0
             continue
         if assignment is None:
-            raise OcrFileError(line_no, "post utenfor et oppdrag")
+            raise OcrFileError(line_no, _("post utenfor et oppdrag"))
         a_records += 1
         if isinstance(record, AssignmentEnd):
             _check_end(line_no, record, a_transactions, a_records, a_amount)
@@ -227,10 +238,10 @@ def parse(text: str) -> OcrFile:
             assignment = None
             continue
         if record.service_code != assignment.service_code:
-            raise OcrFileError(line_no, "tjenestekoden skiller seg fra oppdragets")
+            raise OcrFileError(line_no, _("tjenestekoden skiller seg fra oppdragets"))
         if isinstance(record, AvtaleGiroAgreement):
             if assignment.assignment_type != AssignmentType.AVTALEGIRO_AGREEMENTS:
-                raise OcrFileError(line_no, "avtalepost (70) utenfor et avtaleoppdrag")
+                raise OcrFileError(line_no, _("avtalepost (70) utenfor et avtaleoppdrag"))
             a_transactions += 1
             result.agreements.append(
                 OcrAgreement(
@@ -261,8 +272,8 @@ def parse(text: str) -> OcrFile:
             if current is None or record.transaction_number != int(
                 current.reference.rsplit("-", 1)[1]
             ):
-                raise OcrFileError(line_no, "beløpspost uten beløpspost 1 for samme transaksjon")
+                raise OcrFileError(line_no, _("beløpspost uten beløpspost 1 for samme transaksjon"))
         # Specification records (49) carry payer-notice text only.
     if not ended:
-        raise OcrFileError(len(lines), "filen mangler sluttpost for forsendelsen (89)")
+        raise OcrFileError(len(lines), _("filen mangler sluttpost for forsendelsen (89)"))
     return result

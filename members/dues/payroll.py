@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
 from stdnum.no import orgnr
 
 from members.validators import normalize_national_id
@@ -50,10 +51,15 @@ IN_ALIASES = {
     "trekk": "amount",
 }
 
+# The column names a returned list must have, as staff are told about a missing one.
+COLUMN_NAMES = {"period": "periode", "org_number": "orgnr", "name": "navn", "amount": "beløp"}
+
 
 class ListFileError(ValueError):
     def __init__(self, line: int, reason: str):
-        super().__init__(f"linje {line}: {reason}" if line else reason)
+        super().__init__(
+            _("linje %(line)s: %(reason)s") % {"line": line, "reason": reason} if line else reason
+        )
         self.line = line
         self.reason = reason
 
@@ -160,7 +166,7 @@ def _rows_from_xlsx(data: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ListFileError(0, "filen kan ikke leses som et regneark (XLSX)") from exc
+        raise ListFileError(0, _("filen kan ikke leses som et regneark (XLSX)")) from exc
     sheet = workbook.worksheets[0]
     rows = []
     for values in sheet.iter_rows(values_only=True):
@@ -184,9 +190,9 @@ def _money(line: int, value: str, what: str) -> int:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ListFileError(line, f"{what} er ikke et beløp") from None
+        raise ListFileError(line, _("%(what)s er ikke et beløp") % {"what": what}) from None
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ListFileError(line, f"{what} har mer enn to desimaler")
+        raise ListFileError(line, _("%(what)s har mer enn to desimaler") % {"what": what})
     return int(amount * 100)
 
 
@@ -196,7 +202,7 @@ _PERIOD = re.compile(r"^(\d{4})-?(\d{1,2})$")
 def _period(line: int, value: str) -> dt.date:
     match = _PERIOD.match(value.strip().replace(".", "-").replace("/", "-"))
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ListFileError(line, "perioden må skrives ÅÅÅÅ-MM")
+        raise ListFileError(line, _("perioden må skrives ÅÅÅÅ-MM"))
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -208,15 +214,19 @@ def parse(data: bytes, filename: str) -> DeductionList:
     rows = _rows_from_xlsx(data) if is_xlsx else _rows_from_csv(data)
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise ListFileError(0, "filen er tom")
+        raise ListFileError(0, _("filen er tom"))
     header = [
         IN_ALIASES.get(h.strip().lower().replace(" ", "").replace(".", ""), "") for h in rows[0]
     ]
     for needed in ("period", "org_number", "name", "amount"):
         if needed not in header:
-            raise ListFileError(1, f"kolonnen «{needed}» mangler i overskriftsraden")
+            raise ListFileError(
+                1,
+                _("kolonnen «%(column)s» mangler i overskriftsraden")
+                % {"column": COLUMN_NAMES[needed]},
+            )
     if "national_id" not in header and "member_number" not in header:
-        raise ListFileError(1, "listen må ha fødselsnummer eller medlemsnummer")
+        raise ListFileError(1, _("listen må ha fødselsnummer eller medlemsnummer"))
     col = {name: header.index(name) for name in header if name}
 
     def cell(row: list[str], name: str) -> str:
@@ -227,29 +237,29 @@ def parse(data: bytes, filename: str) -> DeductionList:
     stated_total = None
     for line_no, row in enumerate(rows[1:], start=2):
         if row[0].strip().lower() in ("sum", "total", "totalt"):
-            stated_total = _money(line_no, cell(row, "amount"), "summen")
+            stated_total = _money(line_no, cell(row, "amount"), _("summen"))
             if line_no != len(rows):
-                raise ListFileError(line_no, "sumlinjen må være den siste linjen")
+                raise ListFileError(line_no, _("sumlinjen må være den siste linjen"))
             break
         period = _period(line_no, cell(row, "period"))
         org = orgnr.compact(cell(row, "org_number"))
         if not orgnr.is_valid(org):
-            raise ListFileError(line_no, "organisasjonsnummeret er ugyldig")
+            raise ListFileError(line_no, _("organisasjonsnummeret er ugyldig"))
         if result is None:
             result = DeductionList(period=period, org_number=org, stated_total_ore=None)
         elif period != result.period or org != result.org_number:
-            raise ListFileError(line_no, "listen blander perioder eller arbeidsgivere")
+            raise ListFileError(line_no, _("listen blander perioder eller arbeidsgivere"))
         national_id = normalize_national_id(cell(row, "national_id"))
         if national_id:
             try:
                 validate_national_id(national_id)
             except Exception:
-                raise ListFileError(line_no, "fødselsnummeret er ugyldig") from None
+                raise ListFileError(line_no, _("fødselsnummeret er ugyldig")) from None
         number_text = cell(row, "member_number")
         if number_text and not number_text.isdigit():
-            raise ListFileError(line_no, "medlemsnummeret er ikke et tall")
+            raise ListFileError(line_no, _("medlemsnummeret er ikke et tall"))
         if not national_id and not number_text:
-            raise ListFileError(line_no, "linjen mangler både fødselsnummer og medlemsnummer")
+            raise ListFileError(line_no, _("linjen mangler både fødselsnummer og medlemsnummer"))
         gross_text = cell(row, "gross")
         result.lines.append(
             ListLine(
@@ -257,11 +267,11 @@ def parse(data: bytes, filename: str) -> DeductionList:
                 national_id=national_id,
                 member_number=int(number_text) if number_text else None,
                 name=cell(row, "name"),
-                gross_ore=_money(line_no, gross_text, "grunnlaget") if gross_text else None,
-                amount_ore=_money(line_no, cell(row, "amount"), "beløpet"),
+                gross_ore=_money(line_no, gross_text, _("grunnlaget")) if gross_text else None,
+                amount_ore=_money(line_no, cell(row, "amount"), _("beløpet")),
             )
         )
     if result is None:
-        raise ListFileError(0, "listen har ingen linjer")
+        raise ListFileError(0, _("listen har ingen linjer"))
     result.stated_total_ore = stated_total
     return result
