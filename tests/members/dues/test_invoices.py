@@ -269,3 +269,32 @@ def test_invoice_run_command(rates, capsys, mailoutbox):
 
     with pytest.raises(CommandError):
         call_command("invoice_run", "--period", "2025-Q9")
+
+
+# --- parser messages in English ------------------------------------------------------------
+
+
+def test_parser_messages_are_translated():
+    from django.utils import translation
+
+    from members.dues import ocr, payroll
+
+    with translation.override("en"):
+        with pytest.raises(ocr.OcrFileError) as caught:
+            ocr.parse("NY000010" + "0" * 60)
+        assert str(caught.value) == "line 1: the record has 68 characters, not 80"
+        with pytest.raises(payroll.ListFileError) as caught:
+            payroll.parse(b"Periode;Orgnr;Medlemsnummer;Navn\r\n2025-03;;1;Ola\r\n", "l.csv")
+        assert "line 1" in str(caught.value) and "is missing from the header row" in str(
+            caught.value
+        )
+        with pytest.raises(payroll.ListFileError) as caught:
+            payroll.parse(
+                "Periode;Orgnr;Medlemsnummer;Navn;Beløp\r\n2025-03;974760673;1;Ola;x\r\n".encode(),
+                "l.csv",
+            )
+        assert str(caught.value) == "line 2: the amount is not an amount"
+    with translation.override("nb"):
+        with pytest.raises(ocr.OcrFileError) as caught:
+            ocr.parse("")
+        assert str(caught.value) == "filen er tom"
