@@ -10,11 +10,20 @@ from . import postal
 from .validators import validate_postal_code
 
 
-def check_postal_address(form, cleaned: dict, *, country: str = "NO") -> None:
+def check_postal_address(
+    form, cleaned: dict, *, country: str = "NO", current: tuple[str, str] | None = None
+) -> None:
     """Validate `postal_code`/`city` of a form's cleaned data in place: errors go on the
-    form's fields, a missing city is filled in from the register."""
+    form's fields, a missing city is filled in from the register. `current` is the
+    (code, city) on file; without it the form's initial data tells what changed."""
     code = (cleaned.get("postal_code") or "").strip()
     if not code or (country or "NO").upper() != "NO":
+        return
+    # An address already on file is not re-judged when something else is edited.
+    if current is not None:
+        if (code, (cleaned.get("city") or "").strip()) == tuple(current):
+            return
+    elif not {"postal_code", "city", "country"} & set(form.changed_data):
         return
     city = (cleaned.get("city") or "").strip()
     entry = postal.lookup(code)

@@ -183,6 +183,8 @@ REGISTER = [
 
 MIN_SIDE = [
     Case("minside:index", url("minside:index"), LOGGED_IN),
+    # The account page is every login's own (password, MFA, sessions), member or not.
+    Case("minside:account", url("minside:account"), LOGGED_IN),
     Case("minside:profile", url("minside:profile"), OWN_MEMBER_ONLY),
     Case("minside:rectification", url("minside:rectification"), OWN_MEMBER_ONLY),
     Case("minside:preferences", url("minside:preferences"), OWN_MEMBER_ONLY),

@@ -78,7 +78,12 @@ class ProfileForm(VersionedForm):
     def clean(self):
         cleaned = super().clean()
         # Checked against Posten's register; an empty place is filled in from the code.
-        check_postal_address(self, cleaned, country=self.member.country)
+        check_postal_address(
+            self,
+            cleaned,
+            country=self.member.country,
+            current=(self.member.postal_code, self.member.city),
+        )
         if bool(cleaned.get("postal_code")) != bool((cleaned.get("city") or "").strip()):
             if "postal_code" in cleaned and "city" in cleaned:
                 raise ValidationError(_("Fyll inn både postnummer og poststed."))
