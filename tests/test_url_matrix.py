@@ -363,6 +363,10 @@ DUES = [
     Case("dues:deviation missing", url("dues:deviation", 999999), MISSING),
     Case("dues:unmatched_detail missing", url("dues:unmatched_detail", 999999), MISSING),
     Case("dues:tax_file missing", url("dues:tax_file", 999999), MISSING),
+    Case("dues:invoice_run missing", url("dues:invoice_run", 999999), MISSING),
+    Case("dues:invoice_print missing", url("dues:invoice_print", 999999), MISSING),
+    # Nobody has invoices here: a member's own would open, anyone else's is 404.
+    Case("minside:invoice_pdf missing", url("minside:invoice_pdf", 999999), MISSING),
 ]
 
 # Joining and the lifecycle (members/joining/): the join pages are public; the
