@@ -6,6 +6,7 @@ the offending value in the message: national ids must not leak into logs or page
 
 import datetime as dt
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -20,7 +21,16 @@ _K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def _digits(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value or "")
+    """The value without spaces, dots and dashes, with every decimal digit of any script
+    (full-width, Arabic-Indic …) as its ASCII digit: "１７０５…" and "1705…" are the same
+    number, so they get the same keyed hash and the same throttle counters."""
+    stripped = re.sub(r"[\s.\-]", "", value or "")
+    if stripped.isascii():
+        return stripped
+    return "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch
+        for ch in stripped
+    )
 
 
 def _k1_ok(digits: str) -> bool:
@@ -154,7 +164,7 @@ def validate_postal_code(value: str, *, city: str | None = None) -> None:
     """A Norwegian postal code: four digits, never 0000. Given the postal place too, the
     code must be in Posten's register (`members/postal.py`) and belong to that place.
     (The model field checks the format only: the register changes, old rows stay valid.)"""
-    if not re.fullmatch(r"\d{4}", value or ""):
+    if not re.fullmatch(r"[0-9]{4}", value or ""):
         raise ValidationError(_("Postnummeret må ha fire siffer."), code="invalid_postal_code")
     if value == "0000":
         raise ValidationError(_("Postnummeret finnes ikke."), code="unknown_postal_code")

@@ -471,3 +471,37 @@ def test_gunicorn_logs_no_query_string_and_hides_its_name(tmp_path):
     written = log.read_text()
     assert "/static/css/klubb.css" in written
     assert "01017012345" not in written
+
+
+# --- Unicode digits are one number, not a second one ------------------------------------
+
+
+def test_a_national_id_in_full_width_digits_is_the_same_number():
+    from members.crypto import keyed_hash
+    from members.validators import normalize_national_id, validate_national_id
+
+    ascii_id = "17058012327"
+    full_width = "".join(chr(ord("０") + int(d)) for d in ascii_id)
+    validate_national_id(full_width)
+    assert normalize_national_id(full_width) == ascii_id
+    assert keyed_hash(normalize_national_id(full_width)) == keyed_hash(ascii_id)
+
+
+@pytest.mark.parametrize("code", ["０１５０", "٠١٥٠"])
+def test_a_postal_code_in_other_digits_is_refused(code):
+    from members.validators import validate_postal_code
+
+    with pytest.raises(ValidationError):
+        validate_postal_code(code)
+
+
+@pytest.mark.parametrize("role", ["member", "club_officer", "central_staff", "admin_user"])
+def test_the_admin_login_form_logs_no_kind_of_user_in(role, request, client):
+    user = request.getfixturevalue(role)
+    user.set_password(SIGNUP_PASSWORD)
+    user.save()
+    response = client.post(
+        "/admin/login/", {"username": user.get_username(), "password": SIGNUP_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
