@@ -6,7 +6,7 @@ PY = $(BIN)/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE = config.settings
 
-.PHONY: run install migrate demo serve test lint format worker beat messages bench clean backup restore
+.PHONY: run install migrate demo serve test lint format worker beat messages bench load clean backup restore
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -54,6 +54,11 @@ messages: install
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Load test (locust, headless) against gunicorn with 2 workers, DEBUG off; needs a
+# PostgreSQL DATABASE_URL seeded by `python -m bench --members 100000` (see README).
+load: install
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 # Backups (PostgreSQL): a pg_dump custom-format file of the whole database. The
 # encryption keys are NOT in it: keep FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY apart.

@@ -10,7 +10,17 @@ import os
 import sys
 import time
 
-AREAS = ["register", "access", "min_side", "stats", "jobs", "messaging", "dues", "joining"]
+AREAS = [
+    "register",
+    "access",
+    "min_side",
+    "stats",
+    "jobs",
+    "messaging",
+    "dues",
+    "joining",
+    "delivery",
+]
 
 
 def main() -> int:

@@ -110,6 +110,49 @@ def run_once(count: int, processes: int, url: str) -> tuple[int, float]:
     return sent, seconds
 
 
+def measure(events: int, processes: list[int]) -> list[tuple[int, int, float]]:
+    """Deliver `events` with each number of worker processes in turn; return
+    (processes, sent, seconds) per run. Other due events are parked meanwhile."""
+    from privacy.models import Disclosure, DisclosureStatus
+
+    # Park anything else that is due, so only the bench's events are sent.
+    parked = list(
+        Disclosure.objects.exclude(
+            status__in=(DisclosureStatus.SENT, DisclosureStatus.DEAD)
+        ).values_list("pk", flat=True)
+    )
+    Disclosure.objects.filter(pk__in=parked).update(status=DisclosureStatus.DEAD)
+    ports = multiprocessing.get_context("fork").Queue()
+    partner = multiprocessing.get_context("fork").Process(target=_serve, args=(ports,), daemon=True)
+    partner.start()
+    url = f"http://127.0.0.1:{ports.get()}"
+    results = []
+    try:
+        for count in processes:
+            sent, seconds = run_once(events, count, url)
+            results.append((count, sent, seconds))
+    finally:
+        partner.terminate()
+        Disclosure.objects.filter(pk__in=parked).update(status=DisclosureStatus.PENDING)
+    return results
+
+
+def run(ctx) -> list:
+    """`python -m bench --only delivery`: 6,000 events with 1 and 2 processes."""
+    from bench.common import Row
+
+    events = int(ctx.extra.get("delivery_events", 6000))
+    return [
+        Row(
+            "delivery",
+            f"outbox delivery, {count} process(es), local partner",
+            rate=sent / seconds,
+            note=f"{sent} events over {len(SLUGS)} partners in {seconds:.1f} s",
+        )
+        for count, sent, seconds in measure(events, [1, 2])
+    ]
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -124,28 +167,12 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from privacy.models import Disclosure, DisclosureStatus
-
-    # Park anything else that is due, so only the bench's events are sent.
-    parked = list(
-        Disclosure.objects.exclude(
-            status__in=(DisclosureStatus.SENT, DisclosureStatus.DEAD)
-        ).values_list("pk", flat=True)
-    )
-    Disclosure.objects.filter(pk__in=parked).update(status=DisclosureStatus.DEAD)
-    ports = multiprocessing.get_context("fork").Queue()
-    partner = multiprocessing.get_context("fork").Process(target=_serve, args=(ports,), daemon=True)
-    partner.start()
-    url = f"http://127.0.0.1:{ports.get()}"
     print(f"database: {connection.vendor}; {args.events} events over {len(SLUGS)} partners")
-    try:
-        for processes in (int(p) for p in args.processes.split(",")):
-            sent, seconds = run_once(args.events, processes, url)
-            rate = sent / seconds
-            print(f"{processes} process(es): {sent} sent in {seconds:.2f} s = {rate:.0f} events/s")
-    finally:
-        partner.terminate()
-        Disclosure.objects.filter(pk__in=parked).update(status=DisclosureStatus.PENDING)
+    for processes, sent, seconds in measure(
+        args.events, [int(p) for p in args.processes.split(",")]
+    ):
+        rate = sent / seconds
+        print(f"{processes} process(es): {sent} sent in {seconds:.2f} s = {rate:.0f} events/s")
 
 
 if __name__ == "__main__":

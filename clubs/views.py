@@ -89,6 +89,11 @@ def _label_rows(rows, club_names: dict[int, str], positions: dict[int, list[str]
     return rows
 
 
+def _dmy(day) -> str:
+    """A date as the roster shows it (the template's `|date:"d.m.Y"`)."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}" if day else ""
+
+
 def _current_titles(member_ids) -> dict[int, list[str]]:
     """The current position titles of some members, in one query."""
     titles: dict[int, list[str]] = {}
@@ -136,6 +141,13 @@ def roster(request):
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     _label_rows(rows, club_names, _current_titles([row["id"] for row in rows]))
+    card_url = reverse("klubb:card", args=[0]).removesuffix("0/")
+    for row in rows:
+        # Built here rather than by {% url %} and |date per row: the same text at a
+        # fraction of the template's cost (100 rows were ~40 % of the roster's time).
+        row["card_url"] = f"{card_url}{row['id']}/"
+        row["birth_text"] = _dmy(row["birth_date"])
+        row["joined_text"] = _dmy(row["joined_union_on"])
     if form.value("q") and paginator.count == 1:
         # A search that finds one person is a look at that person.
         log_access(

@@ -259,6 +259,11 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="member_name_idx"),
             models.Index(fields=["club", "status"], name="member_club_status_idx"),
+            # The roster's default order within a club: page 1 without sorting the club.
+            models.Index(
+                fields=["club", "last_name", "first_name", "member_number"],
+                name="member_club_name_idx",
+            ),
             models.Index(fields=["branch", "status"], name="member_branch_status_idx"),
             models.Index(fields=["email"], name="member_email_idx"),
             models.Index(fields=["phone"], name="member_phone_idx"),

@@ -1,6 +1,8 @@
 """How people's details read on every page: phone numbers formatted by `phonenumbers`
 («+4747108136» → «47 10 81 36» for Norwegian numbers), dates in one format."""
 
+import functools
+
 import phonenumbers
 from django import template
 
@@ -12,10 +14,17 @@ def phone(value) -> str:
     """Format an E.164 phone number for reading; Norwegian numbers without +47."""
     if not value:
         return ""
+    return _formatted(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(value: str) -> str:
+    # Parsing costs ~0.1 ms a number: a 100-row roster spent more on phone numbers than
+    # on its SQL. A pure function of the string, so cached per process.
     try:
-        number = phonenumbers.parse(str(value), "NO")
+        number = phonenumbers.parse(value, "NO")
     except phonenumbers.NumberParseException:
-        return str(value)
+        return value
     if number.country_code == 47:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
