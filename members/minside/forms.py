@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.address import check_postal_address
-from members.models import MagazineChoice, Member, ResignationReason, Union
+from members.models import MagazineChoice, Member
 from members.validators import normalize_phone, validate_postal_code
 
-from .services import MEMBER_RESIGNATION_REASONS, version_of
+from .services import version_of
 
 
 class VersionedForm(forms.Form):
@@ -144,50 +144,6 @@ class RectificationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Ikke skriv hele fødselsnummeret her; vi tar kontakt om vi trenger det."),
     )
-
-
-class ResignationForm(forms.Form):
-    reason = forms.ChoiceField(
-        label=_("Hvorfor melder du deg ut?"),
-        choices=[(r.value, r.label) for r in MEMBER_RESIGNATION_REASONS],
-        widget=forms.RadioSelect,
-    )
-    union = forms.ModelChoiceField(
-        label=_("Forbundet du går over til"),
-        queryset=Union.objects.filter(active=True),
-        required=False,
-        empty_label=_("Velg forbund"),
-    )
-    other_union = forms.CharField(
-        label=_("Annet forbund (utenfor LO), hvis det ikke står i listen"),
-        max_length=200,
-        required=False,
-    )
-    details = forms.CharField(
-        label=_("Kommentar (frivillig)"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    confirm = forms.BooleanField(
-        label=_("Jeg forstår at medlemskapet og forsikringene i det avsluttes."), required=True
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        reason = cleaned.get("reason")
-        union = cleaned.get("union")
-        if reason == ResignationReason.TRANSFER_LO and (union is None or not union.in_lo):
-            self.add_error("union", _("Velg LO-forbundet du går over til."))
-        if reason == ResignationReason.TRANSFER_OTHER:
-            if union is not None and union.in_lo:
-                self.add_error(
-                    "union",
-                    _("Forbundet er med i LO; velg «overført til annet LO-forbund»."),
-                )
-            elif union is None and not (cleaned.get("other_union") or "").strip():
-                self.add_error("other_union", _("Velg eller skriv navnet på forbundet."))
-        return cleaned
 
 
 class ErasureForm(forms.Form):

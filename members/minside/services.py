@@ -34,8 +34,6 @@ from members.models import (
     OrderStatus,
     PendingEmailChange,
     Product,
-    ResignationReason,
-    Union,
 )
 
 logger = logging.getLogger(__name__)
@@ -43,12 +41,6 @@ logger = logging.getLogger(__name__)
 INVITATION_VALID_FOR = dt.timedelta(days=14)
 EMAIL_CHANGE_VALID_FOR = dt.timedelta(days=2)
 OPEN_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
-# The reasons a member may give online; struck off and deceased are for staff.
-MEMBER_RESIGNATION_REASONS = (
-    ResignationReason.RESIGNED,
-    ResignationReason.TRANSFER_LO,
-    ResignationReason.TRANSFER_OTHER,
-)
 
 STALE_MESSAGE = _(
     "Opplysningene dine ble endret et annet sted (for eksempel i en annen fane) etter at "
@@ -382,48 +374,6 @@ def rectification_request(*, member: Member, by, fields: list[str], details: str
         details=details.strip(),
         payload={"fields": list(fields)},
         by=by,
-    )
-
-
-@transaction.atomic
-def resignation_request(
-    *,
-    member: Member,
-    by,
-    reason: str,
-    union: Union | None = None,
-    other_union: str = "",
-    details: str = "",
-):
-    """Ask to resign (or transfer to another union). Staff carry it out with
-    `services.member_resign`. Returns the request."""
-    if member.status != MemberStatus.ACTIVE:
-        raise ValidationError(_("Medlemskapet ditt er allerede avsluttet."), code="not_active")
-    if reason not in MEMBER_RESIGNATION_REASONS:
-        raise ValidationError({"reason": _("Velg en årsak.")})
-    if open_request_exists(member, "resignation"):
-        raise ValidationError(
-            _("Du har allerede bedt om utmelding. Vi behandler henvendelsen."), code="duplicate"
-        )
-    other_union = other_union.strip()
-    if reason == ResignationReason.TRANSFER_LO and (union is None or not union.in_lo):
-        raise ValidationError({"union": _("Velg LO-forbundet du går over til.")})
-    if reason == ResignationReason.TRANSFER_OTHER:
-        if union is not None and union.in_lo:
-            raise ValidationError(
-                {"union": _("Forbundet er med i LO; velg «overført til annet LO-forbund».")}
-            )
-        if union is None and not other_union:
-            raise ValidationError({"union": _("Velg eller skriv navnet på forbundet.")})
-    if reason == ResignationReason.RESIGNED:
-        union, other_union = None, ""
-    payload = {
-        "reason": str(reason),
-        "union_id": union.pk if union else None,
-        "union_name": union.name if union else other_union,
-    }
-    return _request_create(
-        member=member, kind="resignation", details=details.strip(), payload=payload, by=by
     )
 
 
