@@ -380,6 +380,29 @@ SMS_SENDER_NAME = env.str("SMS_SENDER_NAME", default="IndEnergi")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env.str("SITE_NAME", default="Medlemsportal")
 
+# The union itself (tax report, invoices, e-mails) and its Nets agreement.
+UNION_NAME = env.str("UNION_NAME", default="Industri Energi")
+UNION_ORG_NUMBER = env.str("UNION_ORG_NUMBER", default="974760673")
+UNION_CONTACT_NAME = env.str("UNION_CONTACT_NAME", default="Medlemsservice")
+UNION_CONTACT_EMAIL = env.str("UNION_CONTACT_EMAIL", default="medlem@example.org")
+NETS_CUSTOMER_ID = env.str("NETS_CUSTOMER_ID", default="00010200")
+NETS_ACCOUNT = env.str("NETS_ACCOUNT", default="99991042764")
+# Dues (members/dues/conf.py reads these).
+DUES_STRIKE_OFF_MONTHS = env.int("DUES_STRIKE_OFF_MONTHS", default=3)
+DUES_STRIKE_OFF_NOTICE_DAYS = env.int("DUES_STRIKE_OFF_NOTICE_DAYS", default=30)
+DUES_ARREARS_WINDOW_MONTHS = env.int("DUES_ARREARS_WINDOW_MONTHS", default=12)
+DUES_MISSING_MONTHS_BEFORE_INVOICE = env.int("DUES_MISSING_MONTHS_BEFORE_INVOICE", default=3)
+DUES_AVTALEGIRO_DUE_DAY = env.int("DUES_AVTALEGIRO_DUE_DAY", default=20)
+DUES_INVOICE_PERIOD_MONTHS = env.int("DUES_INVOICE_PERIOD_MONTHS", default=3)
+DUES_INVOICE_DUE_DAY = env.int("DUES_INVOICE_DUE_DAY", default=20)
+DUES_INVOICE_MIN_DAYS = env.int("DUES_INVOICE_MIN_DAYS", default=14)
+DUES_INVOICE_BATCH_SIZE = env.int("DUES_INVOICE_BATCH_SIZE", default=200)
+DUES_INVOICE_MAX_ATTEMPTS = env.int("DUES_INVOICE_MAX_ATTEMPTS", default=5)
+# Joining and leaving (members/joining).
+JOIN_AUTO_ACCEPT = env.bool("JOIN_AUTO_ACCEPT", default=False)
+JOIN_RATE_LIMIT = env.int("JOIN_RATE_LIMIT", default=10)
+RESIGNATION_EFFECTIVE = env.str("RESIGNATION_EFFECTIVE", default="end_of_month")
+
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 ADMINS = [("Drift", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
