@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,8 +71,27 @@ class MemberEditForm(forms.Form):
     joined_branch_on = forms.DateField(
         label=_("Innmeldt i avdelingen"), required=False, widget=_date_widget()
     )
+    # Chosen among search results (radio buttons, see _employer_field.html), never from a
+    # select of every employer; the current employer is the checked default.
     employer = forms.ModelChoiceField(
-        label=_("Arbeidsgiver"), queryset=Employer.objects.all(), required=False
+        label=_("Arbeidsgiver"),
+        queryset=Employer.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    employer_query = forms.CharField(
+        label=_("Søk etter arbeidsgiver: navn eller organisasjonsnummer"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("register:employer_search"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#register-employer-results",
+                "hx-swap": "outerHTML",
+            }
+        ),
     )
     recruited_by_number = forms.IntegerField(
         label=_("Vervet av (medlemsnummer)"), required=False, min_value=1
@@ -200,11 +221,40 @@ class ResignForm(ConfirmForm):
 
 
 class TransferForm(ConfirmForm):
-    branch = forms.ModelChoiceField(label=_("Ny avdeling"), queryset=Branch.objects.all())
+    branch = forms.ModelChoiceField(
+        label=_("Ny avdeling"),
+        queryset=Branch.objects.all(),
+        # htmx replaces the club list with the clubs of the chosen branch.
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("register:transfer_clubs"),
+                "hx-trigger": "change",
+                "hx-target": "#id_club",
+                "hx-swap": "outerHTML",
+            }
+        ),
+    )
     club = forms.ModelChoiceField(
         label=_("Ny klubb"),
-        queryset=Club.objects.select_related("branch"),
+        queryset=Club.objects.none(),
         required=False,
-        help_text=_("Klubben må høre til avdelingen. Tomt betyr ingen klubb."),
+        empty_label=_("Ingen klubb"),
+        help_text=_("Bare klubbene i den valgte avdelingen."),
     )
     field_order = ["on", "branch", "club", "confirm"]
+
+    def __init__(self, *args, member: Member | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if member is not None and not self.is_bound:
+            self.initial.setdefault("branch", member.branch_id)
+            self.initial.setdefault("club", member.club_id)
+        self.fields["club"].queryset = clubs_of_branch(self["branch"].value())
+
+
+def clubs_of_branch(branch_id) -> QuerySet[Club]:
+    """The clubs of one branch (none for an empty or invalid id), by name."""
+    try:
+        branch_id = int(branch_id)
+    except (TypeError, ValueError):
+        return Club.objects.none()
+    return Club.objects.filter(branch_id=branch_id).order_by("name")

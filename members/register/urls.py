@@ -2,7 +2,7 @@ from django.urls import path
 
 from clubs import views as club_views
 
-from . import views
+from . import lookups, views
 
 app_name = "register"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("medlem/<int:member_id>/inviter/", views.member_invite, name="invite"),
     path("medlem/<int:member_id>/tilgangslogg/", views.access_log_member, name="access_log_member"),
     path("medlem/<int:member_id>/<slug:action>/", views.member_action, name="action"),
+    path("flytt/klubber/", lookups.transfer_clubs, name="transfer_clubs"),
+    path("arbeidsgiver/", lookups.employer_search, name="employer_search"),
     path("tilgangslogg/", views.access_log, name="access_log"),
     path("tilgangslogg/bruker/<int:user_id>/", views.access_log_user, name="access_log_user"),
     path("tilganger/", club_views.grants, name="grants"),

@@ -263,7 +263,18 @@ def member_edit(request, member_id: int):
     log_access(
         user=request.user, action=AccessAction.VIEW_MEMBER, member=member, view="register:edit"
     )
-    return render(request, "members/register/edit.html", {"m": member, "form": form})
+    return render(
+        request,
+        "members/register/edit.html",
+        {"m": member, "form": form, "employer_choice": _employer_choice(form, member)},
+    )
+
+
+def _employer_choice(form: MemberEditForm, member: Member):
+    """The employer that is checked in the edit form: the one posted, else the member's."""
+    if form.is_bound:
+        return form.cleaned_data.get("employer") if hasattr(form, "cleaned_data") else None
+    return member.employer
 
 
 def _add_service_errors(form: Form, error: ValidationError, rename: dict | None = None) -> None:
@@ -400,7 +411,9 @@ def member_action(request, member_id: int, action: str):
     if chosen not in _available_actions(member):
         messages.info(request, _("Handlingen passer ikke med medlemmets status."))
         return redirect("register:member", member_id=member.pk)
-    form = chosen.form(request.POST or None)
+    # A transfer starts from the member's own branch and lists only its clubs.
+    extra = {"member": member} if chosen.form is TransferForm else {}
+    form = chosen.form(request.POST or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             _run_action(chosen, member, form.cleaned_data, request.user)
