@@ -8,6 +8,7 @@ accessible version of the same numbers. Every text goes through `format_html`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.utils.formats import number_format
@@ -57,15 +58,29 @@ def _frame(chart_id: str, title: str, desc: str, height: int, body: SafeString) 
     )
 
 
-def _nice_max(value: float) -> float:
-    """Round the axis maximum up to 1, 2 or 5 times a power of ten."""
-    if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+def nice_ticks(low: float, high: float, *, most: int = 6) -> list[int]:
+    """Axis values for data between `low` and `high`: whole numbers a step of 1, 2 or 5
+    times a power of ten apart (never less than 1: counts and kroner have no halves),
+    from a multiple of the step at or below `low` to one at or above `high`, zero
+    included whenever the range crosses it, and at most `most` of them."""
+    low, high = min(low, high), max(low, high)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            candidate = step * factor
+            bottom = math.floor(low / candidate) * candidate
+            top = math.ceil(high / candidate) * candidate
+            if top == bottom:
+                top = bottom + candidate
+            if (top - bottom) // candidate + 1 <= most:
+                return list(range(bottom, top + 1, candidate))
+        step *= 10
+
+
+def _tick_labels(ticks: list[int]) -> list[str]:
+    """Short labels (45 k) unless that makes two ticks look alike; then full numbers."""
+    short = [_short_number(tick) for tick in ticks]
+    return short if len(set(short)) == len(short) else [fmt(tick) for tick in ticks]
 
 
 def bar_chart(
@@ -122,9 +137,8 @@ def column_chart(
     """Grouped columns per label (months), negative values below a zero line, and an
     optional line series drawn over them (e.g. expected against paid)."""
     values = [v for s in series + ([line] if line else []) for v in s.values if v is not None]
-    top = _nice_max(max([v for v in values if v > 0], default=0))
-    bottom_value = min([v for v in values if v < 0], default=0)
-    bottom = -_nice_max(-bottom_value) if bottom_value < 0 else 0
+    ticks = nice_ticks(min(values + [0]), max(values + [1]))
+    top, bottom = ticks[-1], ticks[0]
     span = top - bottom
     plot_w = WIDTH - MARGIN_LEFT - 12
     height = MARGIN_TOP + PLOT_HEIGHT + MARGIN_BOTTOM
@@ -133,9 +147,8 @@ def column_chart(
         return MARGIN_TOP + PLOT_HEIGHT * (top - value) / span
 
     parts = []
-    # Grid lines with values: the maximum, the middle, zero and (if any) the minimum.
-    ticks = sorted({top, top / 2, 0, bottom, bottom / 2} if bottom else {top, top / 2, 0})
-    for tick in ticks:
+    # Grid lines at whole, evenly spaced values, zero among them.
+    for tick, label in zip(ticks, _tick_labels(ticks), strict=True):
         y = y_of(tick)
         parts.append(
             _svg(
@@ -147,7 +160,7 @@ def column_chart(
                 y=y,
                 tx=MARGIN_LEFT - 6,
                 ty=y + 4,
-                label=_short_number(tick),
+                label=label,
             )
         )
     count = max(len(labels), 1)
@@ -213,7 +226,8 @@ def line_chart(
     high = max(values, default=1)
     low = min(values, default=0)
     pad = max((high - low) * 0.1, 1)
-    top, bottom = high + pad, max(low - pad, 0)
+    ticks = nice_ticks(max(low - pad, 0), high + pad)
+    top, bottom = ticks[-1], ticks[0]
     span = (top - bottom) or 1
     plot_w = WIDTH - MARGIN_LEFT - 12
     height = MARGIN_TOP + PLOT_HEIGHT + MARGIN_BOTTOM
@@ -224,7 +238,7 @@ def line_chart(
         return MARGIN_TOP + PLOT_HEIGHT * (top - value) / span
 
     parts = []
-    for tick in (bottom, (bottom + top) / 2, top):
+    for tick, label in zip(ticks, _tick_labels(ticks), strict=True):
         parts.append(
             _svg(
                 '<line class="grid" x1="{x1}" x2="{x2}" y1="{y}" y2="{y}"/>'
@@ -234,7 +248,7 @@ def line_chart(
                 y=y_of(tick),
                 tx=MARGIN_LEFT - 6,
                 ty=y_of(tick) + 4,
-                label=_short_number(tick),
+                label=label,
             )
         )
     label_every = -(-count // 8)  # at most eight month labels: they must not overlap

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.models import MembershipType
 
 from .filters import DEFAULT_MONTHS, PERIOD_CHOICES, Filters
+
+# Lazy: the choices are built once at import, the label in the language of each request.
+_period_label = lazy(lambda n: _("Siste %(n)s måneder") % {"n": n}, str)
 
 
 class StatsFilterForm(forms.Form):
@@ -26,7 +30,7 @@ class StatsFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=DEFAULT_MONTHS,
-        choices=[(str(n), gettext_lazy("Siste %(n)s måneder") % {"n": n}) for n in PERIOD_CHOICES],
+        choices=[(str(n), _period_label(n)) for n in PERIOD_CHOICES],
         initial=str(DEFAULT_MONTHS),
     )
 

@@ -34,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from clubs.models import Branch, Club, Position, PositionTitle
 from members.models import (
@@ -445,18 +446,34 @@ class Dashboard:
 
     @property
     def top_recruiters(self) -> list[dict]:
-        return [
+        """The top recruiters by name; those outside the user's area are not named and
+        are folded into one row (how many recruiters, their recruits together), so the
+        list never shows rows that differ in nothing."""
+        named = [row for row in self.recruiters if row["named"]]
+        others = [row for row in self.recruiters if not row["named"]]
+        rows = [
             {
-                "name": (
-                    f"{row['recruited_by__first_name']} {row['recruited_by__last_name']}"
-                    if row["named"]
-                    else _("Medlem utenfor ditt område")
-                ),
+                "name": f"{row['recruited_by__first_name']} {row['recruited_by__last_name']}",
                 "n": row["n"],
                 "shown": suppress(row["n"]),
             }
-            for row in self.recruiters
+            for row in named
         ]
+        if others:
+            total = sum(row["n"] for row in others)
+            rows.append(
+                {
+                    "name": ngettext(
+                        "%(count)d verver utenfor ditt område",
+                        "%(count)d ververe utenfor ditt område",
+                        len(others),
+                    )
+                    % {"count": len(others)},
+                    "n": total,
+                    "shown": suppress(total),
+                }
+            )
+        return rows
 
     def expected_for(self, month: dt.date, active_by_type: dict[str, int]) -> int | None:
         """Expected dues for a month: members of each type × that year's rate. Flat

@@ -69,6 +69,7 @@ def dashboard(request):
     }
     htmx = getattr(request, "htmx", None)
     partial = bool(htmx) and not htmx.history_restore_request
+    context["partial"] = partial  # the intro above the form is swapped out of band
     template = "members/stats/_body.html" if partial else "members/stats/dashboard.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

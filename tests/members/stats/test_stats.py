@@ -182,7 +182,7 @@ def test_top_recruiters_are_named_only_inside_the_officers_own_branch(
     officer_view = board_for(branch_officer).top_recruiters
     assert [(str(r["name"]), r["shown"]) for r in officer_view] == [
         ("Ingrid Innenfor", 6),
-        ("Medlem utenfor ditt område", "<5"),
+        ("1 verver utenfor ditt område", "<5"),
     ]
     central_view = board_for(central_staff).top_recruiters
     assert [str(r["name"]) for r in central_view] == ["Ingrid Innenfor", "Utenfor Verver"]
