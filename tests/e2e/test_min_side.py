@@ -43,14 +43,17 @@ def test_activation_profile_preferences_and_pdf(page, axe_check, live_server):
     page.get_by_role("button", name="Aktiver").click()
     page.wait_for_load_state()
     axe_check(page)
+    # Nothing is linked until the login's own e-mail address is confirmed.
     member.refresh_from_db()
-    assert member.user is not None
+    assert member.user is None
 
     # Verify the e-mail through the link in the mail.
     page.goto(_path(_link(r"https?://\S+/accounts/confirm-email/\S+")))
     axe_check(page)
     page.get_by_role("button", name="Bekreft").click()
     page.wait_for_load_state()
+    member.refresh_from_db()
+    assert member.user is not None
 
     # Log in.
     page.goto("/accounts/login/")
