@@ -170,6 +170,9 @@ class DuesSeeding:
             matched=max(0, len(same) - 1) + 1,
             unmatched=1,
             deviations=3 + (elsewhere is not None),
+            # What the employer's list adds up to: a full deduction per line, one of
+            # them halved (the "amount differs" deviation below).
+            total_ore=(max(0, len(same) - 1) + 2) * 63400 - (31700 if len(same) > 1 else 0),
         )
         common = {"batch": batch, "employer_id": employer_id, "period": month}
         deviations = [
