@@ -131,6 +131,8 @@ def activities() -> list[dict]:
 # labelled by the model field's verbose name, so a new field needs no entry here.
 EXTRA_FIELD_LABELS = {
     "member_number": _("medlemsnummer"),
+    "national_id": _("fødselsnummer"),
+    "bank_account": _("kontonummer"),
     "name": _("navn"),
     "full_name": _("navn"),
     "position": _("tillitsverv"),

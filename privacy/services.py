@@ -28,6 +28,7 @@ from .models import (
     RequestStatus,
     one_month_after,
 )
+from .processing import field_labels
 
 logger = logging.getLogger(__name__)
 
@@ -311,7 +312,7 @@ def request_apply_correction(
     if not clean:
         raise ValidationError(_("Ingen endringer å rette."))
     member_update_profile(member=request.member, data=clean, by=by)
-    field_names = ", ".join(sorted(clean))
+    field_names = ", ".join(field_labels(sorted(clean)))
     _append_note(request, str(_("Rettet felter: %(fields)s.") % {"fields": field_names}), by)
     request.save(update_fields=["notes"])
     if complete:

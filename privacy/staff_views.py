@@ -40,6 +40,7 @@ from .models import (
     RequestKind,
     RequestStatus,
 )
+from .request_text import payload_items
 from .selectors import cookie_groups, recipient_rows
 
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
@@ -219,9 +220,7 @@ def _detail_context(dsr, **forms) -> dict:
         "complete_form": CompleteForm(),
         "correction_form": None,
         "notes": [line for line in dsr.notes.splitlines() if line.strip()],
-        "payload_items": sorted((dsr.payload or {}).items())
-        if isinstance(dsr.payload, dict)
-        else [],
+        "payload_items": payload_items(dsr.payload),
         "member_url": None,
     }
     if dsr.member_id:

@@ -30,6 +30,7 @@ from members.models import Member, MemberStatus
 from members.readable import reason_text, value_text
 from members.validators import looks_like_national_id, query_kind
 from privacy.access_log import AccessAction, log_access, role_display
+from privacy.access_log_text import detail_items, view_label
 from privacy.models import AccessLog, AuthMethod
 from privacy.processing import field_label
 
@@ -471,6 +472,8 @@ def _log_page(request, queryset):
         row["action_label"] = labels.get(row["action"], row["action"])
         row["role"] = role_display(row["role"])
         row["auth_label"] = methods.get(row["auth_method"], "–")
+        row["view_label"] = view_label(row["view"])
+        row["detail_items"] = detail_items(row["detail"])
     return page, rows
 
 
