@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clubs.bankid import INTENT_SESSION_KEY as BANKID_INTENT_SESSION_KEY
+from config.client import client_ip
 
 from . import consent as consent_cookie
 from . import processing, services, text
@@ -269,10 +270,6 @@ def info_index(request):
 ACCESS_REQUESTS_PER_HOUR = 5
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -282,7 +279,7 @@ def access_request(request):
     by hand."""
     form = PublicAccessRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = f"privacy:access_request:ip:{_client_ip(request)}"
+        key = f"privacy:access_request:ip:{client_ip(request)}"
         cache.add(key, 0, 3600)
         if form.cleaned_data["website"]:
             # A robot: answer as if it went through, keep nothing.

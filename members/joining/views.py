@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clubs.bankid import bankid_prefill, forget_prefill
+from config.client import client_ip
 from members import postal
 from privacy.consent import current_notice_version
 
@@ -27,10 +28,6 @@ logger = logging.getLogger(__name__)
 
 RATE_LIMIT = 10  # applications per IP address …
 RATE_WINDOW = 60 * 60  # … per hour
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _rate_key(request) -> str:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from config.client import client_ip
 from members.validators import validate_national_id
 
 from . import activation, services
@@ -42,12 +43,6 @@ def invitation_from_session(request):
     if invitation is None:
         request.session.pop(INVITATION_SESSION_KEY, None)
     return invitation
-
-
-def _client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a proxy rewrites it,
-    # and a throttle a client can reset is no throttle.
-    return (request.META.get("REMOTE_ADDR") or "unknown") if request is not None else "unknown"
 
 
 class NoEchoTextInput(forms.TextInput):
@@ -146,7 +141,7 @@ class ActivationSignupForm(SignupForm):
         national_id = cleaned.get("national_id")
         if number is None or not national_id:
             return cleaned
-        ip = _client_ip(self.request)
+        ip = client_ip(self.request)
         if activation.ip_throttled(ip):
             raise ValidationError(activation.THROTTLED_MESSAGE, code="throttled")
         member = activation.find_member(number=number, national_id=national_id)
