@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from members.validators import mask_national_ids_in_text
+
 from .consent import Consent, current_notice_version
 from .models import (
     ConsentRecord,
@@ -80,7 +82,8 @@ def consent_record(
 def _append_note(dsr: DataSubjectRequest, text: str, by=None) -> None:
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     who = (by.get_full_name() or by.email or by.get_username()) if by is not None else "system"
-    line = f"[{stamp}] {who}: {text.strip()}"
+    # Notes are typed by staff and shown to staff: a national id in them is masked.
+    line = f"[{stamp}] {who}: {mask_national_ids_in_text(text.strip())}"
     dsr.notes = f"{dsr.notes}\n{line}" if dsr.notes else line
 
 
@@ -138,7 +141,7 @@ def request_create(
         channel=channel,
         received_on=received_on,
         due_on=one_month_after(received_on),
-        details=details or "",
+        details=mask_national_ids_in_text(details or ""),
         payload=payload or {},
         status=RequestStatus.RECEIVED,
     )
@@ -188,7 +191,7 @@ def request_from_public(
         channel=RequestChannel.WEB,
         received_on=today,
         due_on=one_month_after(today),
-        details=details,
+        details=mask_national_ids_in_text(details),
         payload={
             "identity": "manual",
             "name": name,

@@ -19,6 +19,7 @@ from members import services
 from members.choices import MembershipType, MemberStatus, ResignationReason
 from members.minside.services import mail_member
 from members.models import DuesRate, Member, Union
+from members.validators import mask_national_ids_in_text
 
 from .access import position_grants_sync
 from .models import ChangeKind, ChangeStatus, MembershipChange, Resignation, ResignationStatus
@@ -88,7 +89,8 @@ def resignation_give_notice(
         reason=reason,
         union=union,
         other_union=other_union if union is None else "",
-        details=(details or "").strip(),
+        # Free text from the member, shown to staff: a national id typed in is masked.
+        details=mask_national_ids_in_text((details or "").strip()),
         effective_on=effective_on,
         created_by=by if getattr(by, "is_authenticated", False) else None,
     )
