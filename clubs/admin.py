@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AccessGrant, Branch, Club, Employer, Position
+from .models import AccessGrant, Branch, Club, Employer, Position, SecondFactor
 
 
 @admin.register(Branch)
@@ -138,14 +138,39 @@ class AccessGrantAdmin(SimpleHistoryAdmin):
 # and recovery-code seed. Nobody needs to read those: show when and what, not the data.
 admin.site.unregister(Authenticator)
 
+TWO_FACTOR_TYPES = {
+    Authenticator.Type.TOTP: _("Autentiseringsapp (TOTP)"),
+    Authenticator.Type.RECOVERY_CODES: _("Gjenopprettingskoder"),
+    "webauthn": _("Passnøkkel"),
+}
 
-@admin.register(Authenticator)
+
+@admin.register(SecondFactor)
 class AuthenticatorAdmin(admin.ModelAdmin):
-    raw_id_fields = ("user",)
-    list_display = ("user", "type", "created_at", "last_used_at")
-    list_filter = ("type", "created_at", "last_used_at")
-    fields = ("user", "type", "created_at", "last_used_at")
-    readonly_fields = ("user", "type", "created_at", "last_used_at")
+    """allauth's authenticators through a proxy with Norwegian names; columns labelled
+    here, since allauth's fields have no verbose names."""
+
+    list_display = ("who", "kind", "created", "last_used")
+    list_filter = ("type",)
+    fields = ("who", "kind", "created", "last_used")
+    readonly_fields = ("who", "kind", "created", "last_used")
+    list_select_related = ("user",)
+
+    @admin.display(description=_("Bruker"), ordering="user__email")
+    def who(self, obj) -> str:
+        return str(obj.user)
+
+    @admin.display(description=_("Type"), ordering="type")
+    def kind(self, obj) -> str:
+        return str(TWO_FACTOR_TYPES.get(obj.type, obj.type))
+
+    @admin.display(description=_("Opprettet"), ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("Sist brukt"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
 
     def has_add_permission(self, request) -> bool:
         # Authenticators are set up by their owner through the MFA pages, never here.

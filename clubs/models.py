@@ -3,6 +3,7 @@ positions (tillitsverv), and the access grants that are the only source of acces
 
 import datetime as dt
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -241,3 +242,13 @@ class AccessGrant(models.Model):
             raise ValidationError(_("Klubbtilgang krever en klubb (og ingen avdeling)."))
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("Sluttdato kan ikke være før startdato.")})
+
+
+class SecondFactor(Authenticator):
+    """allauth's authenticator under a Norwegian name in the admin (allauth's model has
+    no verbose name of its own, so the admin would say "Authenticators")."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("tofaktormetode")
+        verbose_name_plural = _("tofaktormetoder")

@@ -140,13 +140,19 @@ class Disclosure(models.Model):
     """The transactional outbox, and afterwards the log of what was shared with whom."""
 
     event_id = models.UUIDField(_("hendelses-ID"), default=uuid.uuid4, unique=True, editable=False)
-    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="disclosures")
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+        verbose_name=_("mottaker"),
+    )
     member = models.ForeignKey(
         "members.Member",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="disclosures",
+        verbose_name=_("medlem"),
     )
     member_number = models.PositiveBigIntegerField(_("medlemsnummer"), db_index=True)
     event = models.CharField(_("hendelse"), max_length=20, choices=DisclosureEvent.choices)
