@@ -362,6 +362,8 @@ PARTNER_BREAKER_SECONDS = env.float("PARTNER_BREAKER_SECONDS", default=60.0)
 DISCLOSURE_LEASE_SECONDS = env.float("DISCLOSURE_LEASE_SECONDS", default=120.0)
 # /healthz calls the outbox late when its oldest waiting row is older than this.
 OUTBOX_LATE_SECONDS = env.int("OUTBOX_LATE_SECONDS", default=3600)
+# Seconds the statistics dashboard's aggregates stay in the shared cache (0: off).
+STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=300)
 # The purge erases this many members per transaction, for at most this long per run.
 ERASURE_BATCH_SIZE = env.int("ERASURE_BATCH_SIZE", default=100)
 PURGE_TIME_BUDGET_SECONDS = env.float("PURGE_TIME_BUDGET_SECONDS", default=600.0)

@@ -60,6 +60,15 @@ def _closed_partner_circuits():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_statistics_cache():
+    """Each test starts without cached statistics (a new generation of the key, so the
+    shared Redis is not flushed)."""
+    from members.stats.cache import invalidate
+
+    invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"

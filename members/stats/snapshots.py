@@ -25,6 +25,7 @@ from members.models import (
     PaymentKind,
 )
 
+from . import cache as stats_cache
 from .filters import ARREARS_MONTHS, DUES_REFRESH_MONTHS, add_months, month_start
 
 
@@ -75,6 +76,8 @@ def take_membership_snapshot(*, on: dt.date) -> int:
         ]
     )
     _refresh_dues_snapshot(on)
+    # The dashboards cached before this snapshot would mix old and new figures.
+    transaction.on_commit(stats_cache.invalidate)
     return len(rows)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from members.models import MembershipType
 
+from . import cache as stats_cache
 from .filters import Filters, allowed_branches, stats_scope
 from .forms import StatsFilterForm
 from .queries import Dashboard
@@ -34,7 +35,9 @@ def _dashboard_for(request) -> tuple[Dashboard, StatsFilterForm]:
     branches = allowed_branches(scope)
     form = StatsFilterForm(request.GET or None, branches=branches, central=scope.central)
     filters = form.filters() if request.GET else Filters(today=timezone.localdate())
-    return Dashboard(request.user, scope, filters, branches=branches), form
+    board = Dashboard(request.user, scope, filters, branches=branches)
+    stats_cache.load(board)
+    return board, form
 
 
 # --- views -----------------------------------------------------------------------------
@@ -66,12 +69,14 @@ def dashboard(request):
         "sections": sections,
         "query": query,
         "area": area,
+        "computed_at": timezone.localtime(board.computed_at),
     }
     htmx = getattr(request, "htmx", None)
     partial = bool(htmx) and not htmx.history_restore_request
     context["partial"] = partial  # the intro above the form is swapped out of band
     template = "members/stats/_body.html" if partial else "members/stats/dashboard.html"
     response = render(request, template, context)
+    stats_cache.store(board)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -90,4 +95,5 @@ def csv_download(request, key: str):
     writer = csv.writer(response, delimiter=";")
     writer.writerow([column.label for column in section.columns])
     writer.writerows(section.csv_rows())
+    stats_cache.store(board)
     return response
