@@ -28,6 +28,7 @@ from clubs.permissions import central_staff_required, require_recent_authenticat
 from members import services
 from members.models import Member, MemberStatus
 from members.readable import reason_text, value_text
+from members.register.counting import capped_search_count
 from members.validators import looks_like_national_id, query_kind
 from privacy.access_log import AccessAction, log_access, role_display
 from privacy.access_log_text import detail_items, view_label
@@ -68,15 +69,19 @@ class CappedPaginator(Paginator):
 
     COUNT_CAP = 1000
 
-    def __init__(self, object_list, per_page, *, count_queryset, **kwargs):
+    def __init__(self, object_list, per_page, *, count_queryset, counter=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         # Counted without ordering or joins, so the database can stop early.
         self.count_queryset = count_queryset.order_by().values("pk")
+        self.counter = counter  # a cheaper way to the same capped count, if any
 
     @property
     def count(self) -> int:
         if not hasattr(self, "_capped_count"):
-            self._capped_count = self.count_queryset[: self.COUNT_CAP + 1].count()
+            if self.counter is not None:
+                self._capped_count = self.counter()
+            else:
+                self._capped_count = self.count_queryset[: self.COUNT_CAP + 1].count()
         return self._capped_count
 
     @property
@@ -135,11 +140,17 @@ def search(request):
     form = StaffSearchForm(initial={"q": query})
     context = {"form": form, "query": query}
     if query:
-        matches = Member.objects.visible_to(request.user).search(query)
+        visible = Member.objects.visible_to(request.user)
+        matches = visible.search(query)
         results = matches.values(*SEARCH_FIELDS).order_by(
             "last_name", "first_name", "member_number"
         )
-        paginator = CappedPaginator(results, PAGE_SIZE, count_queryset=matches)
+        paginator = CappedPaginator(
+            results,
+            PAGE_SIZE,
+            count_queryset=matches,
+            counter=lambda: capped_search_count(visible, query, CappedPaginator.COUNT_CAP),
+        )
         page = paginator.get_page(request.GET.get("page"))
         rows = list(page.object_list)
         _log_search(request, kind=query_kind(query), hits=page.paginator.count)
