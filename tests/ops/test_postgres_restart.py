@@ -222,8 +222,10 @@ def test_requests_fail_fast_while_postgres_is_down_and_recover_without_restartin
     assert len(before) == 2
 
     private_postgres.stop()
+    down = []
     for _ in range(6):
         status, body, seconds = get(base + "/healthz")
+        down.append(seconds)
         assert status == 503
         assert body["database"] == "error"
         assert seconds < FAST, f"a request took {seconds:.1f} s with the database down"
@@ -231,11 +233,14 @@ def test_requests_fail_fast_while_postgres_is_down_and_recover_without_restartin
         assert status == 200 and seconds < FAST
 
     private_postgres.start()
+    back = []
     for _ in range(6):
         status, body, seconds = get(base + "/healthz")
+        back.append(seconds)
         assert status == 200, body
         assert body["database"] == "ok"
         assert seconds < FAST
+    print(f"healthz: slowest {max(down):.3f} s while down, {max(back):.3f} s once back")
     assert server.poll() is None
     assert workers(server.pid) == before, "a worker hung and was replaced"
 
