@@ -32,7 +32,7 @@ class ClubAdmin(admin.ModelAdmin):
     list_select_related = ("branch", "employer")
     list_filter = ("branch",)
     search_fields = ("name", "employer__name", "=employer__org_number")
-    autocomplete_fields = ("branch", "employer")
+    raw_id_fields = ("branch", "employer")
 
 
 class CurrentFilter(admin.SimpleListFilter):
@@ -92,7 +92,7 @@ class PositionAdmin(SimpleHistoryAdmin):
     list_select_related = ("member", "club", "branch")
     list_filter = ("title", CurrentPositionFilter, "branch")
     search_fields = ("member__last_name", "member__first_name", "=member__member_number")
-    autocomplete_fields = ("member", "club", "branch")
+    raw_id_fields = ("member", "club", "branch")
     list_per_page = 50
 
     def get_readonly_fields(self, request, obj=None):
@@ -130,7 +130,7 @@ class AccessGrantAdmin(SimpleHistoryAdmin):
     list_select_related = ("user", "branch", "club")
     list_filter = ("level", ActiveGrantFilter, "branch")
     search_fields = ("user__email", "user__username", "club__name", "branch__name", "note")
-    autocomplete_fields = ("user", "branch", "club")
+    raw_id_fields = ("user", "branch", "club")
     fields = ("user", "level", "branch", "club", "valid_from", "valid_to", "note")
 
 

@@ -87,21 +87,21 @@ class PaymentInline(admin.TabularInline):
 class PreviousMembershipInline(admin.TabularInline):
     model = PreviousMembership
     fields = ("union", "from_date", "to_date")
-    autocomplete_fields = ("union",)
+    raw_id_fields = ("union",)
     extra = 0
 
 
 class BenefitEnrolmentInline(admin.TabularInline):
     model = BenefitEnrolment
     fields = ("benefit", "enrolled_on", "ended_on")
-    autocomplete_fields = ("benefit",)
+    raw_id_fields = ("benefit",)
     extra = 0
 
 
 class BenefitReservationInline(admin.TabularInline):
     model = BenefitReservation
     fields = ("benefit", "reserved_on", "note")
-    autocomplete_fields = ("benefit",)
+    raw_id_fields = ("benefit",)
     extra = 0
 
 
@@ -144,7 +144,7 @@ class MemberAdmin(LogsMemberReads, SimpleHistoryAdmin):
     search_help_text = _(
         "Søk på navn, medlemsnummer, e-post, telefon eller fullt fødselsnummer/D-nummer."
     )
-    autocomplete_fields = ("branch", "club", "employer", "recruited_by", "user")
+    raw_id_fields = ("branch", "club", "employer", "recruited_by", "user")
     readonly_fields = (
         "member_number",
         "kid",

@@ -40,7 +40,7 @@ class PaymentAdmin(LogsMemberReads, SimpleHistoryAdmin):
     list_select_related = ("member",)
     list_filter = ("kind", "source", "period")
     search_fields = ("=kid", "=reference", "=member__member_number")
-    autocomplete_fields = ("member",)
+    raw_id_fields = ("member",)
     show_full_result_count = False
     list_per_page = 50
 
@@ -73,7 +73,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ("partner",)
     list_filter = ("kind", "active", "partner")
     search_fields = ("name",)
-    autocomplete_fields = ("partner",)
+    raw_id_fields = ("partner",)
 
 
 @admin.register(Order)
@@ -82,4 +82,4 @@ class OrderAdmin(LogsMemberReads, SimpleHistoryAdmin):
     list_select_related = ("member", "product")
     list_filter = ("status", "product")
     search_fields = ("=member__member_number", "member__last_name")
-    autocomplete_fields = ("member", "product")
+    raw_id_fields = ("member", "product")
