@@ -192,7 +192,7 @@ def test_the_migration_encrypts_secrets_stored_in_plain_text(member):
 def test_the_admin_never_shows_authenticator_data(admin_user, client_for):
     authenticator = Authenticator.objects.get(user=admin_user)
     page = client_for(admin_user).get(
-        reverse("admin:mfa_authenticator_change", args=[authenticator.pk])
+        reverse("admin:clubs_secondfactor_change", args=[authenticator.pk])
     )
     assert page.status_code == 200
     assert authenticator.data["secret"] not in page.content.decode()
@@ -304,7 +304,24 @@ def test_no_get_parameter_makes_a_page_fail(role, request, world):  # noqa: F811
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     mark_mfa_authenticated(client, user)
     odd_values = ["\x00", "a" * 5000, "１２٣", "-99999999999999999999"]
-    names = ["q", "bruker", "page", "side", "ar", "vis", "dager", "type", "months", "branch"]
+    names = [
+        "q",
+        "bruker",
+        "page",
+        "side",
+        "ar",
+        "vis",
+        "dager",
+        "type",
+        "months",
+        "branch",
+        "employer_query",
+        "postal_code",
+        "city",
+        "status",
+        "period",
+        "kind",
+    ]
     failures = []
     for case in ALL_CASES:
         if case.method != "get":

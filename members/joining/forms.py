@@ -36,9 +36,10 @@ def _text(label, *, autocomplete: str = "", required: bool = True, max_length: i
 
 
 def find_employers(query: str, *, limit: int = 10):
-    """Known employers matching a name or an org number (for the search field)."""
+    """Known employers matching a name or an org number (for the search field). A NUL
+    byte or an oversize text (a hand-made URL) finds nothing rather than failing."""
     query = (query or "").strip()
-    if len(query) < 2:
+    if len(query) < 2 or len(query) > 100 or "\x00" in query:
         return Employer.objects.none()
     digits = query.replace(" ", "")
     if digits.isdigit():

@@ -253,8 +253,8 @@ class TransferForm(ConfirmForm):
 
 def clubs_of_branch(branch_id) -> QuerySet[Club]:
     """The clubs of one branch (none for an empty or invalid id), by name."""
-    try:
-        branch_id = int(branch_id)
-    except (TypeError, ValueError):
+    text = str(branch_id or "")
+    # ASCII digits of a size a database key can have; anything else is no branch.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return Club.objects.none()
-    return Club.objects.filter(branch_id=branch_id).order_by("name")
+    return Club.objects.filter(branch_id=int(text)).order_by("name")
