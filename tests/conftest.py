@@ -69,6 +69,18 @@ def _fresh_statistics_cache():
 
 
 @pytest.fixture(autouse=True)
+def _norwegian_by_default():
+    """Each test starts in bokmål, as every request does: a test that switches to English
+    (or a request handled in English) must not leak its language into the next test."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
