@@ -551,24 +551,6 @@ class MemberInvitation(models.Model):
         verbose_name_plural = _("invitasjoner")
 
 
-class ActivationClaim(models.Model):
-    """A new login waiting for its e-mail address to be confirmed: only then is it
-    linked to the member it proved to be (Min side activation)."""
-
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activation_claim"
-    )
-    invitation = models.ForeignKey(
-        MemberInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("aktivering som venter på e-postbekreftelse")
-        verbose_name_plural = _("aktiveringer som venter på e-postbekreftelse")
-
-
 class PendingEmailChange(models.Model):
     """A new e-mail address that takes effect only once the member has verified it."""
 
@@ -612,3 +594,4 @@ __all__ = [
     "MemberStatus",
     "ResignationReason",
 ]
+from .minside.models import ActivationClaim  # noqa: E402, F401

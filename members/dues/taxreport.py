@@ -43,7 +43,7 @@ def schema() -> etree.XMLSchema:
 
 
 class TaxReportInvalid(ValueError):
-    pass
+    """The file does not validate against the XSD kept beside this module."""
 
 
 def build(
