@@ -1,6 +1,7 @@
 """Shared fixtures: the named users of STYLE.md and service checks for CI."""
 
 import os
+from importlib import import_module
 
 import pytest
 from django.db import connection
@@ -36,6 +37,37 @@ def needs_redis(settings):
             ok = False
     require(ok, "Redis (REDIS_URL)")
     return url
+
+
+# The data migrations whose rows the register cannot work without: the privacy notice,
+# cookies and info pages, the recipients, the access rules of union positions.
+DATA_MIGRATIONS = (
+    ("privacy.migrations.0002_notice_and_cookies", "create_defaults"),
+    ("privacy.migrations.0003_recipients", "create_recipients"),
+    ("members.migrations.0010_joining", "add_rules"),
+)
+
+
+def restore_migration_data() -> None:
+    """Run the data migrations' forward steps again (each is idempotent)."""
+    from django.apps import apps
+    from django.db import connection
+
+    with connection.schema_editor(atomic=False) as schema_editor:
+        for module, function in DATA_MIGRATIONS:
+            getattr(import_module(module), function)(apps, schema_editor)
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Use this instead of `serialized_rollback` (the suite uses none). A transactional
+    test starts from whatever the previous one left: every transactional test ends with
+    a flush that empties every table, migration data included. `serialized_rollback`
+    was meant to bring it back, but it cannot follow a transactional test without it (in
+    the full run: the browser tests): that test's flush re-creates the content types
+    under new ids, and loading the saved ones then fails on their unique key. So these
+    tests write the data they need themselves."""
+    restore_migration_data()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ without DATABASE_URL (PostgreSQL) and REDIS_URL; in CI they must run:
     REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/pytest tests/privacy/test_worker.py
 """
 
-import importlib
 import os
 import re
 import socket
@@ -28,14 +27,15 @@ from werkzeug import Response
 from config.celery import app
 from members.models import Member
 from privacy import outbox
-from privacy.models import Disclosure, DisclosureStatus, Recipient
+from privacy.models import Disclosure, DisclosureStatus
 from privacy.partners import ADAPTERS
 from tests.factories import MemberFactory
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,12 +193,7 @@ def use_broker(url: str) -> None:
 
 @pytest.fixture
 def live(needs_postgres, needs_redis, worker, partners):
-    """Tasks go through Redis to the worker; the recipients exist (a transactional test
-    starts from an empty database)."""
-    migration = importlib.import_module("privacy.migrations.0003_recipients")
-    for data in migration.RECIPIENTS:
-        data = dict(data)
-        Recipient.objects.update_or_create(slug=data.pop("slug"), defaults=data)
+    """Tasks go through Redis to the worker (the recipients are there: `migration_data`)."""
     previous = app.conf.broker_url
     use_broker(needs_redis)
     partners.reset()

@@ -35,7 +35,8 @@ from tests.privacy.test_worker import use_broker, wait_until
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

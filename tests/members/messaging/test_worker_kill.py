@@ -31,7 +31,8 @@ from tests.factories import MemberFactory
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
 ]
 
 ROOT = Path(__file__).resolve().parents[3]
