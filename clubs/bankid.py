@@ -12,6 +12,12 @@ BankID login at the required assurance level (`acr`) counts as the second factor
   encrypted in the server-side cache under a random key for a quarter of an hour.
 - With the intent "access request" (set by the public request form) nobody is logged in:
   the request is registered for the member, or answered "we hold nothing".
+
+What allauth checks and what we add: allauth sends PKCE and a single-use `state`, and
+checks the ID token's issuer, audience and expiry. It sends no `nonce`, and it trusts an
+ID token from the token endpoint without checking its signature (OpenID Connect Core
+3.1.3.7 allows that over TLS). We send a nonce and require it back, and verify every
+ID token's signature against the broker's published keys before allauth reads it.
 """
 
 from __future__ import annotations
@@ -21,8 +27,12 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+import jwt
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base.constants import AuthError
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.core.cache import cache
@@ -32,6 +42,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
+from requests import RequestException
 
 from members import crypto
 from members.validators import normalize_national_id, validate_national_id
@@ -44,10 +56,21 @@ PREFILL_SESSION_KEY = "bankid_prefill"
 PREFILL_SECONDS = 15 * 60
 # Claims that hold the national id at the common brokers, after the configured one.
 NATIONAL_ID_CLAIMS = ("pid", "nin", "socialno", "norwegian_nin")
+# Public-key signatures only: never "none", never HMAC with the client secret.
+ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
+CLOCK_LEEWAY_SECONDS = 30
 
 
 class BankIDRefused(Exception):
-    """The token does not prove what we need (level, national id); says why."""
+    """The token does not prove what we need (level, national id, nonce); says why."""
+
+
+class IDTokenRefused(OAuth2Error):
+    """The broker's ID token failed a check; `reason` says which, for the person."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("BankID ID token refused")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,7 @@ class Identity:
         return f"Identity(acr={self.acr!r})"
 
 
+@sensitive_variables("claims", "raw", "national_id")
 def identity_from_claims(claims: dict) -> Identity:
     """The person the token names, or BankIDRefused when the assurance level is not one
     we accept or the national id is missing or invalid."""
@@ -82,12 +106,102 @@ def identity_from_claims(claims: dict) -> Identity:
     )
 
 
+def check_nonce(claims: dict, state: dict | None) -> None:
+    """Raise BankIDRefused unless the token carries the nonce this login sent. The state
+    (and its nonce) is used once, so an ID token from an earlier login, or one made for
+    another browser, never matches."""
+    expected = str((state or {}).get("nonce") or "")
+    got = str(claims.get("nonce") or "")
+    if not expected or not secrets.compare_digest(got.encode(), expected.encode()):
+        raise BankIDRefused(
+            _("Innloggingen hørte ikke til denne økten (den kan ha vært brukt før). Start på nytt.")
+        )
+
+
+@sensitive_variables("raw")
+def verify_id_token(raw: str, *, openid_config: dict, client_id: str, session) -> dict:
+    """The ID token's claims once its signature (against the broker's JWKS), issuer,
+    audience and expiry are checked; IDTokenRefused (with a reason for the person)
+    otherwise."""
+    bad_signature = _("Svaret fra BankID var ikke signert av BankID-tjenesten vi bruker.")
+    try:
+        header = jwt.get_unverified_header(raw)
+    except jwt.PyJWTError:
+        raise IDTokenRefused(_("Vi fikk et ugyldig svar fra BankID.")) from None
+    algorithm = header.get("alg")
+    if algorithm not in ID_TOKEN_ALGORITHMS:
+        raise IDTokenRefused(bad_signature)
+    response = session.get(openid_config["jwks_uri"])
+    response.raise_for_status()
+    keys = [k for k in response.json().get("keys", []) if k.get("use", "sig") == "sig"]
+    if header.get("kid"):
+        keys = [k for k in keys if k.get("kid") == header["kid"]]
+    if len(keys) != 1 or keys[0].get("alg", algorithm) != algorithm:
+        raise IDTokenRefused(bad_signature)
+    try:
+        key = jwt.PyJWK(keys[0], algorithm=algorithm).key
+        claims = jwt.decode(
+            raw,
+            key=key,
+            algorithms=[algorithm],
+            audience=client_id,
+            issuer=openid_config["issuer"],
+            leeway=CLOCK_LEEWAY_SECONDS,
+            options={"require": ["iss", "aud", "exp", "iat", "sub"]},
+        )
+    except jwt.InvalidSignatureError:
+        raise IDTokenRefused(bad_signature) from None
+    except jwt.ExpiredSignatureError:
+        raise IDTokenRefused(_("BankID-innloggingen var utløpt. Prøv igjen.")) from None
+    except jwt.InvalidIssuerError:
+        raise IDTokenRefused(_("Innloggingen kom ikke fra BankID-tjenesten vi bruker.")) from None
+    except jwt.InvalidAudienceError:
+        raise IDTokenRefused(
+            _("Innloggingen var laget for en annen tjeneste enn medlemsportalen.")
+        ) from None
+    except jwt.PyJWTError:
+        raise IDTokenRefused(_("Vi fikk et ugyldig svar fra BankID.")) from None
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    if len(audiences) > 1 and claims.get("azp") != client_id:
+        raise IDTokenRefused(_("Innloggingen var laget for en annen tjeneste enn medlemsportalen."))
+    return claims
+
+
+class BankIDProvider(OpenIDConnectProvider):
+    """allauth's OpenID Connect provider for the BankID app: asks for the configured
+    level whatever a link's `?auth_params=` says, and sends a nonce kept in the login's
+    state (with the intent the public request form set), so both are used once."""
+
+    def redirect(self, request, process, next_url=None, data=None, **kwargs):
+        auth_params = kwargs.pop("auth_params", None)
+        auth_params = dict(self.get_auth_params() if auth_params is None else auth_params)
+        nonce = secrets.token_urlsafe(32)
+        auth_params["acr_values"] = self.get_auth_params().get(
+            "acr_values", settings.BANKID_ACR_VALUES[0]
+        )
+        auth_params["nonce"] = nonce
+        intent = request.session.pop(INTENT_SESSION_KEY, "login")
+        return super().redirect(
+            request,
+            process,
+            next_url,
+            data,
+            auth_params=auth_params,
+            nonce=nonce,
+            intent=intent,
+            **kwargs,
+        )
+
+
 def _claims(extra_data: dict) -> dict:
-    """The ID token's claims, with the userinfo's (if fetched) on top."""
-    claims = dict(extra_data.get("id_token") or {})
-    claims.update(extra_data.get("userinfo") or {})
-    if not claims:
-        claims = dict(extra_data)
+    """The ID token's claims, with the userinfo's (if fetched, and about the same
+    `sub`) on top. The nonce and the assurance level come from the signed ID token only."""
+    id_token = dict(extra_data.get("id_token") or {})
+    userinfo = dict(extra_data.get("userinfo") or {})
+    claims = dict(id_token)
+    if userinfo.get("sub") == id_token.get("sub"):
+        claims.update(userinfo)
+    claims["acr"], claims["nonce"] = id_token.get("acr"), id_token.get("nonce")
     return claims
 
 
@@ -221,25 +335,88 @@ def forget_prefill(request) -> None:
         cache.delete(f"bankid:prefill:{key}")
 
 
+def refusal(request, reason: str):
+    """The page that says, in plain words, why BankID was not accepted."""
+    return render(request, "account/bankid_refused.html", {"reason": reason}, status=403)
+
+
+def _is_bankid(provider) -> bool:
+    return getattr(getattr(provider, "app", None), "provider_id", None) == PROVIDER_ID
+
+
+def _failure_reason(exception, extra_context: dict) -> str:
+    if isinstance(exception, IDTokenRefused):
+        return exception.reason
+    if exception is None and "callback_view" in extra_context and "state" not in extra_context:
+        # allauth found no state for the callback: used before, expired or never ours.
+        return _(
+            "Innloggingen var allerede brukt eller hadde gått ut på tid. "
+            "Start innloggingen på nytt."
+        )
+    if isinstance(exception, RequestException):
+        return _("Vi fikk ikke kontakt med BankID. Prøv igjen om litt.")
+    return _("BankID-innloggingen kunne ikke fullføres. Prøv igjen.")
+
+
 class BankIDAdapter(DefaultSocialAccountAdapter):
     """Every BankID login ends here, before allauth would look up, create or save a
     social account: the response is ours, and nothing of the token is kept."""
 
+    def get_provider(self, request, provider, client_id=None):
+        found = super().get_provider(request, provider, client_id=client_id)
+        if _is_bankid(found) and not isinstance(found, BankIDProvider):
+            return BankIDProvider(request, app=found.app)
+        return found
+
+    def get_requests_session(self):
+        # allauth reads the token endpoint's ID token without checking its signature:
+        # this hook checks it as the response arrives, before allauth sees it.
+        session = super().get_requests_session()
+        session.hooks["response"].append(self._verify_bankid_token_response)
+        return session
+
+    def _verify_bankid_token_response(self, response, *args, **kwargs) -> None:
+        if response.request.method != "POST" or not response.ok:
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        raw = body.get("id_token") if isinstance(body, dict) else None
+        if not raw:
+            return
+        app = self.get_app(None, provider=PROVIDER_ID)
+        provider = BankIDProvider(None, app=app)
+        plain = super().get_requests_session()
+        discovery = plain.get(provider.server_url)
+        discovery.raise_for_status()
+        openid_config = discovery.json()
+        if response.url != openid_config.get("token_endpoint"):
+            return
+        # The discovery document must name the issuer we configured (Discovery 4.3);
+        # otherwise a document at our URL could vouch for another issuer's tokens.
+        configured = app.settings["server_url"]
+        if "/.well-known/" not in configured and (
+            str(openid_config.get("issuer", "")).rstrip("/") != configured.rstrip("/")
+        ):
+            raise IDTokenRefused(_("Innloggingen kom ikke fra BankID-tjenesten vi bruker."))
+        verify_id_token(raw, openid_config=openid_config, client_id=app.client_id, session=plain)
+
+    @sensitive_variables("claims")
     def pre_social_login(self, request, sociallogin) -> None:
         if sociallogin.account.provider != PROVIDER_ID:
             return super().pre_social_login(request, sociallogin)
         claims = _claims(sociallogin.account.extra_data)
         sociallogin.account.extra_data = {}
         sociallogin.account.uid = ""
+        state = sociallogin.state or {}
         try:
+            check_nonce(claims, state)
             identity = identity_from_claims(claims)
-        except BankIDRefused as refusal:
-            logger.info("BankID login refused: %s", refusal)
-            raise ImmediateHttpResponse(
-                render(request, "account/bankid_refused.html", {"reason": str(refusal)}, status=403)
-            ) from None
-        intent = request.session.pop(INTENT_SESSION_KEY, "login")
-        if intent == "access_request":
+        except BankIDRefused as refused:
+            logger.info("BankID login refused: %s", refused)
+            raise ImmediateHttpResponse(refusal(request, str(refused))) from None
+        if state.get("intent") == "access_request":
             raise ImmediateHttpResponse(access_request_by_bankid(request, identity))
         raise ImmediateHttpResponse(login_by_bankid(request, sociallogin, identity))
 
@@ -250,8 +427,15 @@ class BankIDAdapter(DefaultSocialAccountAdapter):
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None
     ):
+        if not _is_bankid(provider) or error == AuthError.CANCELLED:
+            return super().on_authentication_error(
+                request, provider, error=error, exception=exception, extra_context=extra_context
+            )
         # The broker's error text may echo request data: log its kind only.
-        logger.warning("BankID authentication failed: %s", getattr(error, "name", error))
-        return super().on_authentication_error(
-            request, provider, error=error, exception=exception, extra_context=extra_context
+        reason = _failure_reason(exception, extra_context or {})
+        logger.warning(
+            "BankID authentication failed: %s (%s)",
+            error,
+            type(exception).__name__ if exception else "no state",
         )
+        raise ImmediateHttpResponse(refusal(request, reason))

@@ -4,10 +4,15 @@ form for non-members, and access requests proven with BankID."""
 
 from __future__ import annotations
 
+import copy
 import http.client
 import json
 import logging
-from urllib.parse import urlsplit
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
@@ -17,7 +22,13 @@ from django.core import mail
 from django.urls import reverse
 
 from clubs.bankid import bankid_prefill
-from privacy.models import AccessLog, DataSubjectRequest, RequestChannel, RequestStatus
+from privacy.models import (
+    AccessLog,
+    DataSubjectRequest,
+    RequestChannel,
+    RequestStatus,
+    one_month_after,
+)
 from tests.conftest import mark_mfa_authenticated
 from tests.factories import MemberFactory
 from tests.oidc_provider import OIDCProvider
@@ -34,14 +45,19 @@ def broker(settings):
     settings.BANKID_ENABLED = True
     settings.BANKID_ACR_VALUES = [HIGH]
     settings.BANKID_NATIONAL_ID_CLAIM = "pid"
+    # As config/settings.py builds it from BANKID_ISSUER: the login form's POST is
+    # redirected to the broker, and a browser applies form-action to that redirect.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = [*policy["DIRECTIVES"]["form-action"], provider.url]
+    settings.CONTENT_SECURITY_POLICY = policy
     yield provider
     provider.stop()
 
 
-def bankid(client, broker, *, pid, acr=HIGH, start=LOGIN, data=None, **names):
-    """Go through the BankID login as a browser would: our login POST, the broker's
-    authorization endpoint (over HTTP), and back to our callback. Returns the response
-    of the callback."""
+def authorize(client, broker, *, pid, acr=HIGH, start=LOGIN, data=None, **names) -> str:
+    """Go through the BankID login as a browser would, up to the way back: our login
+    POST, then the broker's authorization endpoint (over HTTP). Returns the callback
+    path (with code and state) the broker sends the browser back to."""
     broker.claims = {"pid": pid, "acr": acr, **names}
     response = client.post(start, data or {"process": "login"})
     if response.status_code == 307:  # the access-request form hands the POST on
@@ -53,7 +69,12 @@ def bankid(client, broker, *, pid, acr=HIGH, start=LOGIN, data=None, **names):
     connection.request("GET", f"{authorize.path}?{authorize.query}")
     back = urlsplit(connection.getresponse().getheader("Location"))
     connection.close()
-    return client.get(f"{back.path}?{back.query}")
+    return f"{back.path}?{back.query}"
+
+
+def bankid(client, broker, **kwargs):
+    """A whole BankID login (see `authorize`); returns the response of our callback."""
+    return client.get(authorize(client, broker, **kwargs))
 
 
 def test_the_login_page_offers_bankid_when_it_is_configured(client, broker):
@@ -62,8 +83,68 @@ def test_the_login_page_offers_bankid_when_it_is_configured(client, broker):
     assert reverse("openid_connect_login", args=["bankid"]) in page
 
 
+def _settings_from(env: dict) -> dict:
+    """What config/settings.py builds for BankID from this environment (a fresh
+    interpreter: settings are read once, at import)."""
+    code = (
+        "import json; from config import settings as s; print(json.dumps({"
+        "'enabled': s.BANKID_ENABLED, 'apps': s.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'],"
+        "'form_action': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BANKID_")}
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code],
+        # DEBUG on: the fresh interpreter has no pytest in it, and with DEBUG off the
+        # settings demand production keys (not what this reads).
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_bankid_is_configured_from_the_environment_and_off_when_unset():
+    assert _settings_from({}) == {"enabled": False, "apps": [], "form_action": ["'self'"]}
+    configured = _settings_from(
+        {
+            "BANKID_ISSUER": "https://login.idporten.example/",
+            "BANKID_CLIENT_ID": "portal",
+            "BANKID_CLIENT_SECRET": "s3cret",
+            "BANKID_NATIONAL_ID_CLAIM": "nin",
+            "BANKID_ACR_VALUES": "urn:bankid:high,idporten-loa-high",
+        }
+    )
+    assert configured["enabled"] is True
+    (app,) = configured["apps"]
+    assert (app["provider_id"], app["client_id"], app["secret"]) == ("bankid", "portal", "s3cret")
+    assert app["settings"]["server_url"] == "https://login.idporten.example/"
+    assert app["settings"]["auth_params"] == {"acr_values": "urn:bankid:high"}
+    assert app["settings"]["oauth_pkce_enabled"] is True
+
+
+def test_the_csp_lets_the_login_form_go_on_to_the_broker():
+    # The BankID button POSTs to us and we redirect to the broker: without its origin in
+    # form-action, the browser blocks that redirect and BankID cannot be used at all.
+    configured = _settings_from(
+        {"BANKID_ISSUER": "https://login.idporten.example/", "BANKID_CLIENT_ID": "portal"}
+    )
+    assert "https://login.idporten.example" in configured["form_action"]
+
+
+def test_the_activation_and_join_pages_offer_bankid(client, broker):
+    action = reverse("openid_connect_login", args=["bankid"])
+    signup = client.get(reverse("account_signup")).content.decode()
+    assert "Aktiver med BankID" in signup and action in signup
+    join = client.get(reverse("joining:join")).content.decode()
+    assert "Fyll ut med BankID" in join and action in join
+
+
 def test_bankid_is_off_without_configuration(client):
     assert "BankID" not in client.get(reverse("account_login")).content.decode()
+    assert "BankID" not in client.get(reverse("account_signup")).content.decode()
+    assert "Fyll ut med BankID" not in client.get(reverse("joining:join")).content.decode()
     assert client.post(LOGIN, {"process": "login"}).status_code == 404
 
 
@@ -121,10 +202,16 @@ def test_a_login_below_the_required_level_is_refused(client, broker, member):
 
 
 def test_a_dynamic_acr_parameter_cannot_lower_the_level(client, broker, member):
-    # A client may add ?auth_params=acr_values=… to the login; the token's acr decides.
-    broker.claims = {"pid": member.member.national_id, "acr": "low"}
-    response = bankid(client, broker, pid=member.member.national_id, acr="low")
-    assert response.status_code == 403
+    # allauth lets a login link add ?auth_params=…; the configured level is asked for
+    # anyway, and the token's acr decides.
+    nid = member.member.national_id
+    low = f"{LOGIN}?{urlencode({'auth_params': 'acr_values=low&nonce=mine'})}"
+    response = bankid(client, broker, pid=nid, start=low)
+    assert broker.authorize_requests[-1]["acr_values"] == HIGH
+    assert broker.authorize_requests[-1]["nonce"] != "mine"
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(member.pk)
+    client.logout()
+    assert bankid(client, broker, pid=nid, acr="low", start=low).status_code == 403
 
 
 def test_nothing_of_the_token_is_stored_or_logged(client, broker, member, caplog):
@@ -198,6 +285,8 @@ def test_a_member_asks_with_bankid_and_the_request_is_tied_to_the_membership(cli
     dsr = DataSubjectRequest.objects.get()
     assert dsr.member == person and dsr.channel == RequestChannel.BANKID
     assert dsr.status == RequestStatus.RECEIVED
+    assert dsr.due_on == one_month_after(dsr.received_on)
+    assert dsr.due_on.strftime("%Y") in response.content.decode()  # the answer's deadline
     assert "_auth_user_id" not in client.session  # asking is not logging in
 
 
