@@ -118,7 +118,7 @@ RECIPIENT_DEFAULTS = {
 
 # Dues per year: (percent, monthly cap kr, legal aid kr) for ordinary members and flat
 # monthly amounts (kr) for the others.
-ORDINARY_RATES = {2023: (1.30, 520, 55), 2024: (1.30, 545, 57), 2025: (1.30, 575, 59),
+ORDINARY_RATES = {2023: (1.30, 520, 59), 2024: (1.30, 545, 59), 2025: (1.30, 575, 59),
                   2026: (1.30, 595, 61)}  # fmt: skip
 FLAT_RATES = {
     MembershipType.STUDENT: 30,

@@ -301,10 +301,14 @@ class InvoiceMatcher:
     def __init__(self, member_ids: list[int]):
         self.open: dict[int, list[Invoice]] = defaultdict(list)
         self.changed: dict[int, Invoice] = {}
-        for i in range(0, len(member_ids), 5000):
-            for invoice in Invoice.objects.filter(
-                member_id__in=member_ids[i : i + 5000], status=InvoiceStatus.UNPAID
-            ).order_by("due_on", "id"):
+        unpaid = Invoice.objects.filter(status=InvoiceStatus.UNPAID).order_by("due_on", "id")
+        if len(member_ids) <= 5000:
+            unpaid = unpaid.filter(member_id__in=member_ids)
+        # For a large file, every open invoice is read once rather than through IN lists
+        # of thousands of ids (a parameter per id costs more than the rows it saves).
+        wanted = set(member_ids)
+        for invoice in unpaid:
+            if invoice.member_id in wanted:
                 self.open[invoice.member_id].append(invoice)
 
     def pay(self, member_id: int, amount_ore: int, paid_on: dt.date):

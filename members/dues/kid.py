@@ -8,17 +8,16 @@ from __future__ import annotations
 KID_MIN, KID_MAX = 4, 25
 
 
+# Luhn doubles every second digit from the right and adds the digits of the product.
+_DOUBLED = {str(d): (2 * d if d < 5 else 2 * d - 9) for d in range(10)}
+_PLAIN = {str(d): d for d in range(10)}
+
+
 def mod10_digit(base: str) -> str:
-    """The Luhn check digit of `base`."""
-    total = 0
-    for i, char in enumerate(reversed(base)):
-        digit = int(char)
-        if i % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
+    """The Luhn check digit of `base` (digits only)."""
+    doubled = sum(_DOUBLED[char] for char in base[::-2])
+    plain = sum(_PLAIN[char] for char in base[-2::-2])
+    return str((10 - (doubled + plain) % 10) % 10)
 
 
 def mod11_digit(base: str) -> str:
@@ -38,7 +37,7 @@ def is_valid_kid(kid: str) -> bool:
     if not kid or not KID_MIN <= len(kid) <= KID_MAX:
         return False
     base, check = kid[:-1], kid[-1]
-    if not base.isdigit() or not (check.isdigit() or check == "-"):
+    if not (base.isascii() and base.isdigit()) or check not in _PLAIN and check != "-":
         return False
     return check == mod10_digit(base) or check == mod11_digit(base)
 

@@ -5,7 +5,9 @@ and sums in the assignment (88) and transmission (89) end records are verified: 
 that does not add up is refused whole.
 
 Only what the dues services need comes out: transactions (with the sign of a reversal
-applied) and AvtaleGiro agreement changes. No database access here."""
+applied) and AvtaleGiro agreement changes. Service code 21 (AvtaleGiro) is accepted for
+agreement assignments (record type 70) only: claims and cancellations are files we send
+to Nets, never payments. No database access here."""
 
 from __future__ import annotations
 
@@ -226,6 +228,21 @@ def parse(text: str) -> OcrFile:
                 raise OcrFileError(line_no, _("nytt oppdrag før det forrige er avsluttet"))
             if record.service_code not in (ServiceCode.OCR_GIRO, ServiceCode.AVTALEGIRO):
                 raise OcrFileError(line_no, _("ukjent tjenestekode"))
+            if (
+                record.service_code == ServiceCode.AVTALEGIRO
+                and record.assignment_type != AssignmentType.AVTALEGIRO_AGREEMENTS
+            ):
+                # From Nets, service code 21 carries agreements only. AvtaleGiro claims
+                # and cancellations go the other way (our own `avtalegiro_claims` file):
+                # read as payments they would record money nobody has paid yet. The
+                # payments themselves come in the OCR giro file (09, transaction type 15).
+                raise OcrFileError(
+                    line_no,
+                    _(
+                        "oppdraget er AvtaleGiro-krav eller -sletting til Nets, ikke "
+                        "innbetalinger; innbetalingene kommer i OCR-filen (tjenestekode 09)"
+                    ),
+                )
             assignment, a_records, a_transactions, a_amount = record, 1, 0, 0
             continue
         if assignment is None:

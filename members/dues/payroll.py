@@ -3,8 +3,10 @@ month (CSV and XLSX), and reading the list the employer sends back.
 
 The returned list has a header row naming its columns (any order, Norwegian names):
 periode (YYYY-MM), orgnr, fødselsnummer and/or medlemsnummer, navn, grunnlag (gross pay,
-optional), beløp (kroner, decimal comma or point); the last row is the total ("Sum" in the
-first column, the total in the amount column). One fault refuses the whole list, with
+optional), beløp (kroner, decimal comma or point), and optionally "uten trekk" (ja/nei:
+the employer paid the dues without deducting them from pay, which the union reports to
+Skatteetaten itself); the last row is the total ("Sum" in the first column, the total in
+the amount column). One fault refuses the whole list, with
 the line and the reason. National ids are never part of an error message."""
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from stdnum.no import orgnr
 
+from members.exports import safe_cell
 from members.validators import normalize_national_id
 
 OUT_COLUMNS = (
@@ -49,7 +52,11 @@ IN_ALIASES = {
     "bruttolønn": "gross",
     "beløp": "amount",
     "trekk": "amount",
+    "utentrekk": "employer_paid",
+    "betaltavarbeidsgiver": "employer_paid",
 }
+_YES = {"ja", "j", "x", "1", "yes", "true"}
+_NO = {"", "nei", "n", "0", "no", "false"}
 
 # The column names a returned list must have, as staff are told about a missing one.
 COLUMN_NAMES = {"period": "periode", "org_number": "orgnr", "name": "navn", "amount": "beløp"}
@@ -72,6 +79,8 @@ class ListLine:
     name: str
     gross_ore: int | None
     amount_ore: int
+    # Paid by the employer without a pay deduction: a direct payment for the tax report.
+    employer_paid: bool = False
 
 
 @dataclass
@@ -112,8 +121,9 @@ def out_rows_as_lists(period: dt.date, rows: list[OutRow]) -> list[list[str]]:
             f"{period:%Y-%m}",
             str(r.member_number),
             r.national_id,
-            r.last_name,
-            r.first_name,
+            # Names are what people typed: never a formula in the employer's spreadsheet.
+            safe_cell(r.last_name),
+            safe_cell(r.first_name),
             "" if r.percent is None else str(r.percent).replace(".", ","),
             _kr(r.cap_ore),
             _kr(r.minimum_ore),
@@ -235,16 +245,21 @@ def parse(data: bytes, filename: str) -> DeductionList:
 
     result: DeductionList | None = None
     stated_total = None
+    seen: tuple[str, str] | None = None
     for line_no, row in enumerate(rows[1:], start=2):
         if row[0].strip().lower() in ("sum", "total", "totalt"):
             stated_total = _money(line_no, cell(row, "amount"), _("summen"))
             if line_no != len(rows):
                 raise ListFileError(line_no, _("sumlinjen må være den siste linjen"))
             break
-        period = _period(line_no, cell(row, "period"))
-        org = orgnr.compact(cell(row, "org_number"))
-        if not orgnr.is_valid(org):
-            raise ListFileError(line_no, _("organisasjonsnummeret er ugyldig"))
+        period_text, org_text = cell(row, "period"), cell(row, "org_number")
+        if (period_text, org_text) != seen:
+            # Every line repeats the period and org number: checked once per spelling.
+            period = _period(line_no, period_text)
+            org = orgnr.compact(org_text)
+            if not orgnr.is_valid(org):
+                raise ListFileError(line_no, _("organisasjonsnummeret er ugyldig"))
+            seen = (period_text, org_text)
         if result is None:
             result = DeductionList(period=period, org_number=org, stated_total_ore=None)
         elif period != result.period or org != result.org_number:
@@ -261,6 +276,9 @@ def parse(data: bytes, filename: str) -> DeductionList:
         if not national_id and not number_text:
             raise ListFileError(line_no, _("linjen mangler både fødselsnummer og medlemsnummer"))
         gross_text = cell(row, "gross")
+        paid_text = cell(row, "employer_paid").lower()
+        if paid_text not in _YES | _NO:
+            raise ListFileError(line_no, _("«uten trekk» må være ja eller nei"))
         result.lines.append(
             ListLine(
                 line=line_no,
@@ -269,6 +287,7 @@ def parse(data: bytes, filename: str) -> DeductionList:
                 name=cell(row, "name"),
                 gross_ore=_money(line_no, gross_text, _("grunnlaget")) if gross_text else None,
                 amount_ore=_money(line_no, cell(row, "amount"), _("beløpet")),
+                employer_paid=paid_text in _YES,
             )
         )
     if result is None:

@@ -106,39 +106,20 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
         transmission=parsed.transmission,
         uploaded_by=by,
     )
-    numbers = {
-        n for t in parsed.transactions + parsed.agreements if (n := member_number_from_kid(t.kid))
+    # Each KID is checked once (a file pays the same member for several months).
+    number_of = {
+        kid: member_number_from_kid(kid)
+        for kid in {t.kid for t in parsed.transactions} | {a.kid for a in parsed.agreements}
     }
-    members: dict[int, int] = {}
-    for chunk in _chunks(sorted(numbers), 5000):
-        members.update(
-            Member.objects.filter(member_number__in=chunk).values_list("member_number", "id")
-        )
+    members = _member_ids(sorted(n for n in number_of.values() if n))
     months = queries.window(today)
-    paid: dict[int, set[dt.date]] = {}
-    for chunk in _chunks(sorted(members.values()), 5000):
-        window_payments = Payment.objects.filter(
-            member_id__in=chunk, kind=PaymentKind.DUES, period__gte=months[0]
-        )
-        if connection.vendor == "postgresql":
-            # One row per member instead of one per payment: a tenth of the rows.
-            from django.contrib.postgres.aggregates import ArrayAgg
-
-            for member_id, periods in (
-                window_payments.values("member_id")
-                .annotate(periods=ArrayAgg("period", distinct=True))
-                .values_list("member_id", "periods")
-            ):
-                paid[member_id] = set(periods)
-        else:
-            for member_id, period in window_payments.values_list("member_id", "period"):
-                paid.setdefault(member_id, set()).add(period)
+    paid = _paid_months(sorted(members.values()), months[0])
     payments: list[tuple] = []
-    unmatched: list[UnmatchedPayment] = []
+    unmatched: list[tuple] = []
     invoices = InvoiceMatcher(sorted(members.values()))
     matched = 0
     for t in parsed.transactions:
-        found = members.get(member_number_from_kid(t.kid) or -1)
+        found = members.get(number_of[t.kid] or -1)
         if found is None:
             if not t.kid:
                 reason = UnmatchedReason.NO_KID
@@ -147,14 +128,7 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
             else:
                 reason = UnmatchedReason.UNKNOWN_KID
             unmatched.append(
-                UnmatchedPayment(
-                    batch=batch,
-                    kid=t.kid[:25],
-                    amount_ore=t.amount_ore,
-                    paid_on=t.nets_date,
-                    reference=t.reference[:64],
-                    reason=reason,
-                )
+                (batch.pk, t.kid[:25], t.amount_ore, t.nets_date, t.reference[:64], reason.value)
             )
             continue
         member_id = found
@@ -162,7 +136,7 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
         member_paid = paid.setdefault(member_id, set())
         source = (
             PaymentSource.AVTALEGIRO.value
-            if t.service_code == 21 or t.transaction_type in AVTALEGIRO_TYPES
+            if t.transaction_type in AVTALEGIRO_TYPES
             else PaymentSource.OCR.value
         )
         parts = None
@@ -212,7 +186,7 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
         raise ValidationError(
             _("Filen inneholder transaksjoner som allerede er lest inn."), code="duplicate"
         ) from None
-    UnmatchedPayment.objects.bulk_create(unmatched, batch_size=2000)
+    _insert_unmatched(unmatched)
     invoices.save()
     agreements = _apply_agreements(parsed.agreements, members, today)
     batch.lines = len(parsed.transactions)
@@ -222,6 +196,73 @@ def ocr_import(*, data: bytes, filename: str, by, today: dt.date | None = None) 
     batch.agreements = agreements
     batch.save()
     return batch
+
+
+# Above this many, a lookup reads the whole range instead of an IN list: a parameter
+# per id costs more than the rows it saves.
+IN_LIST_LIMIT = 5000
+
+
+def _member_ids(numbers: list[int]) -> dict[int, int]:
+    """Member number → member id for the numbers that belong to a member."""
+    if len(numbers) <= IN_LIST_LIMIT:
+        return dict(
+            Member.objects.filter(member_number__in=numbers).values_list("member_number", "id")
+        )
+    wanted = set(numbers)
+    return {
+        number: member_id
+        for number, member_id in Member.objects.filter(
+            member_number__gte=numbers[0], member_number__lte=numbers[-1]
+        ).values_list("member_number", "id")
+        if number in wanted
+    }
+
+
+def _paid_months(member_ids: list[int], since: dt.date) -> dict[int, set[dt.date]]:
+    """Member id → the months from `since` with a dues payment (any sign)."""
+    window_payments = Payment.objects.filter(kind=PaymentKind.DUES, period__gte=since)
+    if len(member_ids) <= IN_LIST_LIMIT:
+        window_payments = window_payments.filter(member_id__in=member_ids)
+    else:
+        window_payments = window_payments.filter(member__isnull=False)
+    wanted = set(member_ids)
+    paid: dict[int, set[dt.date]] = {}
+    if connection.vendor == "postgresql":
+        # One row per member instead of one per payment: a tenth of the rows.
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        for member_id, periods in (
+            window_payments.values("member_id")
+            .annotate(periods=ArrayAgg("period", distinct=True))
+            .values_list("member_id", "periods")
+        ):
+            if member_id in wanted:
+                paid[member_id] = set(periods)
+    else:
+        for member_id, period in window_payments.values_list("member_id", "period"):
+            if member_id in wanted:
+                paid.setdefault(member_id, set()).add(period)
+    return paid
+
+
+UNMATCHED_COLUMNS = ("batch_id", "kid", "amount_ore", "paid_on", "reference", "reason")
+
+
+def _insert_unmatched(rows: list[tuple]) -> None:
+    """Insert unmatched transactions (tuples in UNMATCHED_COLUMNS order): COPY on
+    PostgreSQL, bulk_create elsewhere. All start open."""
+    if connection.vendor == "postgresql":
+        copy_rows(
+            UnmatchedPayment._meta.db_table,
+            (*UNMATCHED_COLUMNS, "status", "resolution", "note"),
+            ((*row, ResolutionStatus.OPEN.value, "", "") for row in rows),
+        )
+        return
+    UnmatchedPayment.objects.bulk_create(
+        [UnmatchedPayment(**dict(zip(UNMATCHED_COLUMNS, row, strict=True))) for row in rows],
+        batch_size=2000,
+    )
 
 
 PAYMENT_COLUMNS = (
@@ -243,22 +284,35 @@ def insert_payments(rows: list[tuple]) -> None:
     IntegrityError on a duplicate (source, reference). No history rows: an import is
     its own record (DuesImport)."""
     if connection.vendor == "postgresql":
-        import psycopg
-
         now = timezone.now()
-        try:
-            with connection.cursor() as cursor:
-                columns = ", ".join((*PAYMENT_COLUMNS, "created_at"))
-                with cursor.cursor.copy(f"COPY members_payment ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row((*row, now))
-        except psycopg.errors.UniqueViolation as exc:
-            raise IntegrityError(str(exc)) from None
+        copy_rows(
+            Payment._meta.db_table,
+            (*PAYMENT_COLUMNS, "created_at"),
+            ((*row, now) for row in rows),
+        )
         return
     Payment.objects.bulk_create(
         [Payment(**dict(zip(PAYMENT_COLUMNS, row, strict=True))) for row in rows],
         batch_size=2000,
     )
+
+
+def copy_rows(table: str, columns: tuple[str, ...], rows) -> None:
+    """PostgreSQL only: COPY `rows` (tuples of database values in `columns` order) into
+    `table`. Building model instances for bulk_create costs more than the insert itself
+    for the thousands of rows of an import. Raises IntegrityError on a unique violation."""
+    import psycopg
+
+    try:
+        with connection.cursor() as cursor:
+            names = ", ".join(connection.ops.quote_name(c) for c in columns)
+            with cursor.cursor.copy(
+                f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+    except psycopg.errors.UniqueViolation as exc:
+        raise IntegrityError(str(exc)) from None
 
 
 def _chunks(items: list, size: int):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from members.models import DIRECT_SOURCES, Member, Payment, PaymentKind, TaxDeductionCap
 from members.validators import validate_national_id
@@ -44,15 +45,19 @@ class TaxReportData:
         return sum(s.amount_ore for s in self.statements)
 
 
+def _direct_dues(year: int):
+    return Payment.objects.filter(
+        kind=PaymentKind.DUES,
+        source__in=DIRECT_SOURCES,
+        paid_on__year=year,
+        member__isnull=False,
+    )
+
+
 def direct_dues_by_member(year: int) -> dict[int, int]:
     """Member id → dues paid directly (by payment date) in `year`, in øre."""
     return dict(
-        Payment.objects.filter(
-            kind=PaymentKind.DUES,
-            source__in=DIRECT_SOURCES,
-            paid_on__year=year,
-            member__isnull=False,
-        )
+        _direct_dues(year)
         .values_list("member_id")
         .annotate(total=Sum("amount_ore"))
         .values_list("member_id", "total")
@@ -64,38 +69,45 @@ def collect(year: int) -> TaxReportData:
     cap = TaxDeductionCap.objects.filter(year=year).values_list("amount_ore", flat=True).first()
     data = TaxReportData(year=year, cap_ore=cap)
     sums = direct_dues_by_member(year)
-    ids = sorted(sums)
-    for i in range(0, len(ids), 5000):
-        members = Member.objects.filter(pk__in=ids[i : i + 5000]).only(
-            "id", "member_number", "first_name", "last_name", "national_id"
-        )
-        for member in members.order_by("member_number"):
-            amount = sums[member.id]
-            name = f"{member.first_name} {member.last_name}"
-            issue = {
-                "member_id": member.id,
-                "member_number": member.member_number,
-                "name": name,
-                "amount_ore": amount,
-            }
-            if amount <= 0:
-                data.issues.append(Issue(problem="negative", **issue))
-                continue
-            try:
-                validate_national_id(member.national_id)
-            except ValidationError:
-                data.issues.append(Issue(problem="invalid_id", **issue))
-                continue
-            if cap is not None and amount > cap:
-                data.issues.append(Issue(problem="above_cap", **issue))
-            data.statements.append(
-                taxreport.Statement(
-                    national_id=member.national_id,
-                    name=name,
-                    reference=f"FFK-{year}-{member.member_number}",
-                    amount_ore=amount,
-                )
+    # The members as a subquery, not an IN list of tens of thousands of ids; rows as
+    # tuples, not model instances (the national id is still decrypted by its field).
+    members = (
+        Member.objects.filter(pk__in=_direct_dues(year).values("member_id"))
+        .order_by("member_number")
+        .values_list("id", "member_number", "first_name", "last_name", "national_id")
+    )
+    today = timezone.localdate()
+    for member_id, member_number, first_name, last_name, national_id in members.iterator(
+        chunk_size=5000
+    ):
+        amount = sums.get(member_id)
+        if amount is None:  # paid between the two queries: in the next file
+            continue
+        name = f"{first_name} {last_name}"
+        issue = {
+            "member_id": member_id,
+            "member_number": member_number,
+            "name": name,
+            "amount_ore": amount,
+        }
+        if amount <= 0:
+            data.issues.append(Issue(problem="negative", **issue))
+            continue
+        try:
+            validate_national_id(national_id, today=today)
+        except ValidationError:
+            data.issues.append(Issue(problem="invalid_id", **issue))
+            continue
+        if cap is not None and amount > cap:
+            data.issues.append(Issue(problem="above_cap", **issue))
+        data.statements.append(
+            taxreport.Statement(
+                national_id=national_id,
+                name=name,
+                reference=f"FFK-{year}-{member_number}",
+                amount_ore=amount,
             )
+        )
     data.statements.sort(key=lambda s: s.reference)
     return data
 
@@ -129,16 +141,32 @@ def tax_report_create(*, year: int, by) -> TaxReportRun:
     )
 
 
-def reported_for(member: Member, year: int, *, direct_ore: int | None = None) -> int | None:
-    """What a file for `year` reported for the member, in whole kroner (None when no file
-    has been made yet). `direct_ore`, when the caller has it, saves a query."""
-    if not TaxReportRun.objects.filter(year=year).exists():
+def reported_for(member: Member, year: int) -> int | None:
+    """What the latest file for `year` reported for the member, in whole kroner: the dues
+    paid directly in the year as recorded when that file was made, uncapped, as in the
+    file. 0 when the member is not in it (nothing paid directly, or no valid national
+    id); None when no file has been made for the year yet. Min side shows this number,
+    so it is worked out the way `collect` works it out."""
+    run = (
+        TaxReportRun.objects.filter(year=year)
+        .order_by("-created_at", "-id")
+        .only("created_at")
+        .first()
+    )
+    if run is None:
         return None
-    if direct_ore is None:
-        direct_ore = (
-            Payment.objects.filter(
-                member=member, kind=PaymentKind.DUES, source__in=DIRECT_SOURCES, paid_on__year=year
-            ).aggregate(total=Sum("amount_ore"))["total"]
-            or 0
-        )
+    try:
+        validate_national_id(member.national_id)
+    except ValidationError:
+        return 0
+    direct_ore = (
+        Payment.objects.filter(
+            member=member,
+            kind=PaymentKind.DUES,
+            source__in=DIRECT_SOURCES,
+            paid_on__year=year,
+            created_at__lte=run.created_at,
+        ).aggregate(total=Sum("amount_ore"))["total"]
+        or 0
+    )
     return taxreport.whole_kroner(direct_ore) if direct_ore > 0 else 0

@@ -1,6 +1,22 @@
 """The XML format of the yearly union-dues report to Skatteetaten (RF-1301 attachment),
 kept in this one module with its schema beside it (`fagforeningskontingent.xsd`).
-Pure: statements in, validated XML bytes out."""
+Pure: statements in, validated XML bytes out.
+
+Sources: Skatteetaten, "Rettledning for utfylling og innlevering av tredjepartsopplysninger
+om innbetalt fagforeningskontingent" (revised October 2018,
+https://www.skatteetaten.no/bedrift-og-organisasjon/rapportering-og-bransjer/
+tredjepartsopplysninger/andre-bransjer/fagforeningskontingent/rettledning/): the report
+covers dues members paid directly to the union and dues the employer paid without a pay
+deduction; dues deducted from pay are reported by the employer in the a-melding; the
+report is voluntary, so members get the deduction pre-filled. The XML follows the shared
+structure of Skatteetaten's "Beskrivelse av filformatet for innsending av opplysninger
+til Skatteetaten" documents for the other third-party reports (e.g. Fondskonto, version
+1.1): UTF-8, one namespace, a delivery (leveranse) with the reporting organisation and
+its contact, the income year, the reporter's own delivery reference and the delivery
+type (ordinary or replacement), one statement (oppgave) per person with a unique
+statement reference so a correction replaces it, and a summary of count and sum. The
+amount is whole kroner; amounts above the deduction cap are reported as paid (the cap
+is applied in the member's tax assessment, not here)."""
 
 from __future__ import annotations
 

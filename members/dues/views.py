@@ -6,6 +6,7 @@ officers never see payments. Pages that show one member's data write an AccessLo
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clubs.models import Employer
 from clubs.permissions import central_staff_required
 from members.models import Member, Payment
-from privacy.access_log import AccessAction, log_access
+from privacy.access_log import AccessAction, log_access, log_export
 
-from . import deductions, employer_lists, payroll, queries, services, tax
+from . import conf, deductions, employer_lists, payroll, queries, services, tax
 from .forms import (
     AccountForm,
     BranchFilterForm,
@@ -130,15 +131,23 @@ def lists(request):
     )
 
 
+STATEMENT_REFERENCE = re.compile(r"unikOppgavereferanse>FFK-\d{4}-(\d+)<")
+
+
+def _member_ids(numbers: list[int]) -> list[int]:
+    """The ids of the members with these member numbers (an export's log rows)."""
+    return list(Member.objects.filter(member_number__in=numbers).values_list("pk", flat=True))
+
+
 def _list_file(request, data) -> HttpResponse:
     employer: Employer = data["employer"]
     period = dt.date.fromisoformat(data["period"] + "-01")
     rows = deductions.out_rows(employer, period)
-    log_access(
+    log_export(
         user=request.user,
-        action=AccessAction.EXPORT,
         view="dues:lists",
         detail={"kind": "deduction_list", "employer": employer.pk, "rows": len(rows)},
+        member_ids=_member_ids([r.member_number for r in rows]),
     )
     name = f"trekkliste-{employer.org_number}-{period:%Y-%m}"
     if data["format"] == "csv":
@@ -219,7 +228,12 @@ def deviation_detail(request, deviation_id: int):
     return render(
         request,
         "members/dues/deviation.html",
-        {"d": deviation, "form": form, "streak": streak},
+        {
+            "d": deviation,
+            "form": form,
+            "streak": streak,
+            "switch_after": conf.missing_months_before_invoice(),
+        },
     )
 
 
@@ -327,11 +341,14 @@ def tax_report(request):
 @require_GET
 def tax_report_file(request, run_id: int):
     run = get_object_or_404(TaxReportRun, pk=run_id)
-    log_access(
+    # Each statement's reference ends in the member number (tax.collect): the members
+    # in the file are read from the file itself, as it was sent.
+    numbers = [int(n) for n in STATEMENT_REFERENCE.findall(run.content)]
+    log_export(
         user=request.user,
-        action=AccessAction.EXPORT,
         view="dues:tax_file",
         detail={"kind": "tax_report", "year": run.year, "rows": run.statements},
+        member_ids=_member_ids(numbers),
     )
     response = HttpResponse(run.content, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = (

@@ -216,3 +216,26 @@ def test_a_not_member_line_can_be_assigned_to_a_member(rates, employer, central_
     ).exists()
     deviation.refresh_from_db()
     assert deviation.national_id == ""
+
+
+def test_dues_the_employer_paid_without_a_deduction_count_as_paid_directly(rates, employer):
+    from members.dues import tax
+
+    deducted, covered = payroll_member(employer), payroll_member(employer)
+    rows = [
+        "Periode;Orgnr;Fødselsnummer;Navn;Grunnlag;Beløp;Uten trekk",
+        f"2025-02;{employer.org_number};{deducted.national_id};A;50000,00;634,00;nei",
+        f"2025-02;{employer.org_number};{covered.national_id};B;50000,00;634,00;ja",
+        "Sum;;;;;1268,00;",
+    ]
+    data = ("\r\n".join(rows) + "\r\n").encode("utf-8")
+    batch = deductions.deduction_list_import(data=data, filename="l.csv", by=None)
+    assert batch.matched == 2 and batch.deviations == 0
+    assert Payment.objects.get(member=deducted).source == PaymentSource.PAYROLL
+    assert Payment.objects.get(member=covered).source == PaymentSource.EMPLOYER
+    # The union reports what the employer paid without deducting; the a-melding has the rest.
+    assert [s.national_id for s in tax.collect(2025).statements] == [covered.national_id]
+    with pytest.raises(ValidationError, match="linje 2: «uten trekk» må være ja eller nei"):
+        deductions.deduction_list_import(
+            data=data.replace(b";nei\r\n", b";kanskje\r\n"), filename="l.csv", by=None
+        )

@@ -60,3 +60,5 @@ def test_length_and_characters_are_checked():
     assert not is_valid_kid("1" * 26)
     assert not is_valid_kid("12a45")
     assert not is_valid_kid("-1234")
+    assert not is_valid_kid("١٢٣٤٥")  # digits, but not the ASCII digits a KID is made of
+    assert not is_valid_kid("1234²")

@@ -89,7 +89,7 @@ def test_avtalegiro_claims_command_writes_a_nets_file(rates, tmp_path):
     import netsgiro
 
     from members.dues.models import DuesAccount, PaymentMethod
-    from members.dues.ocr import parse
+    from members.dues.ocr import OcrFileError, parse
 
     member = MemberFactory()
     DuesAccount.objects.create(
@@ -107,6 +107,44 @@ def test_avtalegiro_claims_command_writes_a_nets_file(rates, tmp_path):
     assert request.kid == member.kid and request.amount_in_cents == 63400
     assert request.date == dt.date(2025, 4, 20)
     assert request.type == netsgiro.TransactionType.AVTALEGIRO_WITH_BANK_NOTIFICATION
-    assert parse(text).transactions  # our own reader accepts it too
+    # Imported by mistake, our own claims are refused: they are not payments.
+    with pytest.raises(OcrFileError, match="linje 2: oppdraget er AvtaleGiro-krav"):
+        parse(text)
     call_command("avtalegiro_claims", period="2025-04", output=str(out))
     assert out.read_text(encoding="iso-8859-1") == text
+
+
+def test_min_side_shows_what_the_file_reported_and_the_capped_deduction(rates, client_for, member):
+    from django.urls import reverse
+
+    own = member.member
+    pay(own, 900000, PaymentSource.OCR)  # above the 2025 cap of 8 250 kr
+    pay(own, 63400, PaymentSource.PAYROLL)
+    client = client_for(member)
+    page = client.get(reverse("minside:payments"), {"ar": 2025})
+    assert page.context["reported_kr"] is None
+    assert "har ikke sendt oppgaven for 2025" in page.content.decode()
+    run = tax.tax_report_create(year=2025, by=None)
+    in_file = etree.fromstring(run.content.encode()).findtext(
+        ".//s:innbetaltFagforeningskontingent", namespaces=NS
+    )
+    assert in_file == "9000"
+    # A payment recorded after the file was made is not in it, and Min side says so.
+    pay(own, 10000, PaymentSource.OCR, on=dt.date(2025, 12, 30))
+    page = client.get(reverse("minside:payments"), {"ar": 2025})
+    text = page.content.decode()
+    assert page.context["reported_kr"] == 9000
+    assert "Forbundet har rapportert 9000 kr til Skatteetaten for 2025." in text
+    assert page.context["statement"].deductible_ore == 825000
+    pdf = client.get(reverse("minside:annual_statement", args=[2025]))
+    assert pdf.status_code == 200 and pdf.context["reported_kr"] == 9000
+
+
+def test_a_member_without_a_valid_national_id_is_reported_as_nothing(rates):
+    broken = MemberFactory()
+    type(broken).objects.filter(pk=broken.pk).update(national_id="12345678901")
+    broken.refresh_from_db()
+    pay(broken, 63400, PaymentSource.OCR)
+    tax.tax_report_create(year=2025, by=None)
+    assert tax.reported_for(broken, 2025) == 0
+    assert tax.reported_for(broken, 2024) is None

@@ -104,7 +104,9 @@ def test_staff_upload_a_list_resolve_a_deviation_and_download_the_list_out(
     )
     assert download["Content-Disposition"].startswith("attachment")
     assert on_list.national_id in download.content.decode("utf-8-sig")
-    assert AccessLog.objects.filter(action="export").exists()
+    # The export shows in the log of each member on the list.
+    assert AccessLog.objects.filter(action="export", member=on_list, view="dues:lists").exists()
+    assert AccessLog.objects.filter(action="export", member=missing, view="dues:lists").exists()
 
 
 def test_strike_off_needs_the_confirmation(client_for, central_staff, rates):
@@ -134,8 +136,12 @@ def test_the_tax_page_previews_then_makes_the_file(client_for, central_staff, ra
     from members.dues.models import TaxReportRun
 
     run = TaxReportRun.objects.get()
+    other = MemberFactory()
     download = client.get(reverse("dues:tax_file", args=[run.pk]))
     assert download["Content-Type"].startswith("application/xml")
+    logged = set(AccessLog.objects.filter(view="dues:tax_file").values_list("member", flat=True))
+    assert logged == {None, member.pk}  # the summary row, and the member in the file
+    assert other.pk not in logged
 
 
 def test_the_member_account_page_logs_access(client_for, central_staff, rates):
@@ -152,3 +158,30 @@ def test_list_pages_use_few_queries(
     for name in ("index", "deviations", "unmatched", "arrears"):
         with django_assert_max_num_queries(15):
             client.get(reverse(f"dues:{name}"))
+
+
+def test_a_member_missing_for_the_set_number_of_months_is_flagged_for_invoice(
+    client_for, central_staff, rates, settings
+):
+    from members.dues import deductions
+
+    settings.DUES_MISSING_MONTHS_BEFORE_INVOICE = 2
+    employer = EmployerFactory()
+    present, absent = MemberFactory(employer=employer), MemberFactory(employer=employer)
+    for m in (present, absent):
+        DuesAccount.objects.create(
+            member=m, payment_method=PaymentMethod.PAYROLL, gross_monthly_ore=5_000_000
+        )
+    client = client_for(central_staff)
+    warning = "måneder på rad"
+    for month in ("2025-01", "2025-02"):
+        data = deduction_csv(
+            [{"national_id": present.national_id, "amount_ore": 63400}],
+            period=month,
+            org=employer.org_number,
+        )
+        deductions.deduction_list_import(data=data, filename=f"{month}.csv", by=None)
+        deviation = Deviation.objects.filter(kind="missing", member=absent).latest("period")
+        text = client.get(reverse("dues:deviation", args=[deviation.pk])).content.decode()
+        # January: one month missing; February: two in a row, the setting's threshold.
+        assert (warning in text) is (month == "2025-02")
