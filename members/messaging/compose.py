@@ -24,6 +24,7 @@ UNSUBSCRIBE_SALT = "members.messaging.unsubscribe"
 # Links in e-mails stay valid this long (a member may read old mail).
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 400
 URL_SENTINEL = "__UNSUBSCRIBE_URL__"
+PREVIEW_TOKEN = "forhandsvisning"  # noqa: S105 - not a secret: a token that is refused
 
 
 def unsubscribe_token(*, member_id: int, category: str) -> str:
@@ -79,16 +80,29 @@ class EmailTemplate:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
         return cls(message, footer, bool(rule.unsubscribe_field), domain)
 
-    def build(self, member: dict, *, to: str, connection=None, row_id: int | None = None):
-        """The e-mail for one member row (`values_for` keys plus `pk`)."""
+    def build(
+        self,
+        member: dict,
+        *,
+        to: str,
+        connection=None,
+        row_id: int | None = None,
+        preview: bool = False,
+    ):
+        """The e-mail for one member row (`values_for` keys plus `pk`). A `preview`
+        carries links of the right shape whose token does nothing."""
         values = values_for(member)
         subject = " ".join(fill(self.message.subject, values).split())
         headers = {}
         footer = self.footer
         if self.can_unsubscribe:
-            page, one_click = unsubscribe_urls(
-                member_id=member["pk"], category=self.message.category
-            )
+            if preview:
+                page = site_url(reverse("unsubscribe:confirm", args=[PREVIEW_TOKEN]))
+                one_click = site_url(reverse("unsubscribe:one_click", args=[PREVIEW_TOKEN]))
+            else:
+                page, one_click = unsubscribe_urls(
+                    member_id=member["pk"], category=self.message.category
+                )
             footer = footer.replace(URL_SENTINEL, page)
             headers["List-Unsubscribe"] = f"<{one_click}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -111,8 +125,11 @@ def sms_text(message: Message, member: dict) -> str:
 
 
 def letter_context(message: Message, member: dict) -> dict:
+    """One letter's page: the window-envelope address, the category (a notice says it is
+    one) and the filled-in text."""
     values = values_for(member)
     return {
+        "category": message.get_category_display(),
         "name": f"{member.get('first_name', '')} {member.get('last_name', '')}".strip(),
         "street": member.get("street", ""),
         "postal_code": member.get("postal_code", ""),

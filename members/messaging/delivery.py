@@ -10,6 +10,10 @@ accepted, except possibly the single one whose acceptance and commit were cut ap
 the kill (that one is resent, with the same Message-ID). Nothing is ever held in a
 long transaction, and the web process only enqueues.
 
+The rows are built when the send starts, but a large send at a gentle rate takes hours:
+each batch re-reads its members' choices and addresses, and a member who has turned the
+channel off since is not sent to (their row is dropped: nothing was delivered).
+
 A send runs at most MESSAGING_SLICE_SECONDS per task and then re-enqueues itself, so a
 70,000-member send at a gentle rate neither blocks a worker nor hits the task limits.
 """
@@ -36,13 +40,14 @@ from members.models import Member
 
 from .compose import EmailTemplate, sms_text
 from .models import Channel, DeliveryState, Message, MessageRecipient, MessageStatus
-from .segments import members_in, routing_for
+from .segments import Routing, members_in, routing_for
 from .sms import PartnerError, send_sms
 
 logger = logging.getLogger(__name__)
 
 TASK = "members.send_message"
 BUILD_CHUNK = 5_000
+SMTP_TIMEOUT = 30
 MEMBER_FIELDS = ("pk", "first_name", "last_name", "member_number", "club__name", "email", "phone")
 
 
@@ -77,6 +82,24 @@ def renew_lease(message_id: int, owner: str) -> bool:
     """Extend our lease; False when another worker has taken the message over."""
     until = timezone.now() + dt.timedelta(seconds=_lease_seconds())
     return bool(Message.objects.filter(pk=message_id, lease_owner=owner).update(lease_until=until))
+
+
+class Lease:
+    """Our hold on one message during the send loop, renewed every third of its length
+    (one UPDATE, not one per row); raises LeaseLost when another worker has it."""
+
+    def __init__(self, message_id: int, owner: str) -> None:
+        self.message_id = message_id
+        self.owner = owner
+        self.renewed = time.monotonic()
+        self.every = _lease_seconds() / 3
+
+    def keep(self, *, now: bool = False) -> None:
+        if not now and time.monotonic() - self.renewed < self.every:
+            return
+        if not renew_lease(self.message_id, self.owner):
+            raise LeaseLost
+        self.renewed = time.monotonic()
 
 
 def release_lease(message_id: int, owner: str) -> None:
@@ -158,6 +181,7 @@ class Outcome:
     sent: int = 0
     failed: int = 0
     retry: int = 0
+    withdrawn: int = 0
     stopped: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -196,7 +220,10 @@ class _Smtp:
 
     def send(self, email) -> None:
         if self.connection is None:
-            self.connection = get_connection(fail_silently=False)
+            # A relay that hangs must not hold the worker past its lease (Django's
+            # default is no timeout at all).
+            timeout = getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT
+            self.connection = get_connection(fail_silently=False, timeout=timeout)
             self.connection.open()
         email.connection = self.connection
         try:
@@ -214,6 +241,25 @@ class _Smtp:
             self.connection = None
 
 
+def _members_for(rows: dict, routing: Routing) -> dict[tuple[int, str], dict]:
+    """The batch's members who may still get the message by their row's channel, read
+    now: a member who turned a channel off (or lost an address) after the rows were
+    built is not sent to. Keyed by (member id, channel); one query per channel."""
+    by_channel: dict[str, set[int]] = {}
+    for member_id, channel, _attempts in rows.values():
+        by_channel.setdefault(channel, set()).add(member_id)
+    allowed: dict[tuple[int, str], dict] = {}
+    for channel, member_ids in by_channel.items():
+        for row in (
+            Member.objects.filter(pk__in=member_ids)
+            .filter(routing.for_channel(channel))
+            .order_by()
+            .values(*MEMBER_FIELDS)
+        ):
+            allowed[(row["pk"], channel)] = row
+    return allowed
+
+
 def _send_rows(message: Message, ids: list[int], ctx: dict, outcome: Outcome) -> None:
     rows = {
         pk: (member_id, channel, attempts)
@@ -221,31 +267,30 @@ def _send_rows(message: Message, ids: list[int], ctx: dict, outcome: Outcome) ->
             pk__in=ids
         ).values_list("pk", "member_id", "channel", "attempts")
     }
-    members = {
-        row["pk"]: row
-        for row in Member.objects.filter(pk__in={r[0] for r in rows.values()})
-        .order_by()
-        .values(*MEMBER_FIELDS)
-    }
+    allowed = _members_for(rows, ctx["routing"])
+    # Rows of members who withdrew their consent (or were erased) since the build:
+    # nothing was sent to them, so no delivery record stays either.
+    withdrawn = {pk for pk, (m, channel, _a) in rows.items() if (m, channel) not in allowed}
+    if withdrawn:
+        MessageRecipient.objects.filter(pk__in=withdrawn).delete()
+        outcome.withdrawn += len(withdrawn)
     max_attempts = settings.MESSAGING_MAX_ATTEMPTS
     for row_id in ids:
-        if row_id not in rows or rows[row_id][0] not in members:
+        if row_id not in rows or row_id in withdrawn:
             continue  # erased meanwhile: the row went with the member
+        # Checked per row, not per batch: at a slow rate one batch can outlast the
+        # lease, and a worker that no longer holds it must not send another row.
+        ctx["lease"].keep()
+        if time.monotonic() > ctx["deadline"]:
+            outcome.stopped = "slice"
+            return
         member_id, channel, tries = rows[row_id]
-        member = members[member_id]
+        member = allowed[(member_id, channel)]
         ctx["limiter"].wait()
         try:
             if channel == Channel.EMAIL:
-                if not member["email"]:
-                    _mark(row_id, DeliveryState.FAILED, error="no_address")
-                    outcome.failed += 1
-                    continue
                 ctx["smtp"].send(ctx["email"].build(member, to=member["email"], row_id=row_id))
             else:
-                if not member["phone"]:
-                    _mark(row_id, DeliveryState.FAILED, error="no_address")
-                    outcome.failed += 1
-                    continue
                 send_sms(
                     event_id=f"melding-{message.pk}-{row_id}",
                     phone=member["phone"],
@@ -345,11 +390,12 @@ def run_send(*, message_id: int, slice_seconds: float | None = None) -> Outcome:
         # (every minute) tries again instead: the lease is free, the rows wait.
         enqueue_send(message_id)
     logger.info(
-        "Message %s: %d sent, %d failed, %d to retry (%s).",
+        "Message %s: %d sent, %d failed, %d to retry, %d withdrawn (%s).",
         message_id,
         outcome.sent,
         outcome.failed,
         outcome.retry,
+        outcome.withdrawn,
         outcome.stopped or "done",
     )
     return outcome
@@ -376,12 +422,14 @@ def _send_loop(message: Message, owner: str, outcome: Outcome, slice_seconds) ->
         "limiter": RateLimiter(),
         "smtp": _Smtp(),
         "email": EmailTemplate.for_message(message),
+        "routing": routing_for(message),
+        "lease": Lease(message.pk, owner),
+        "deadline": deadline,
     }
     relaxed = _relax_commits()
     try:
         while True:
-            if not renew_lease(message.pk, owner):
-                raise LeaseLost
+            ctx["lease"].keep(now=True)
             if Message.objects.filter(pk=message.pk, status=MessageStatus.CANCELLED).exists():
                 outcome.stopped = "cancelled"
                 return
@@ -393,9 +441,6 @@ def _send_loop(message: Message, owner: str, outcome: Outcome, slice_seconds) ->
                 return
             _send_rows(message, ids, ctx, outcome)
             if outcome.stopped:
-                return
-            if time.monotonic() > deadline:
-                outcome.stopped = "slice"
                 return
     finally:
         ctx["smtp"].close()

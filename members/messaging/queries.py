@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count
 
 from .models import Channel, DeliveryState, Message, MessageRecipient, MessageStatus
+from .text import fill
 
 
 def progress(message: Message) -> dict[str, Any]:
@@ -43,12 +44,14 @@ def progress(message: Message) -> dict[str, Any]:
     }
 
 
-def message_row(item: dict) -> dict:
+def message_row(item: dict, values: dict[str, str]) -> dict:
     """One message sent to a member, from the "Mine data" periods query (where `place`
-    is "channel:state" and `started` the day it was sent)."""
+    is "channel:state" and `started` the day it was sent). The subject is stored once
+    per message with its placeholders; `values` (`text.values_for`) fill them in for
+    the member, as in what they received."""
     channel, _sep, state = (item.get("place") or "").partition(":")
     return {
-        "subject": item["label"],
+        "subject": fill(item["label"], values),
         "channel": channel,
         "channel_label": str(dict(Channel.choices).get(channel, channel)),
         "state": state,

@@ -26,7 +26,7 @@ from .compose import EmailTemplate
 from .delivery import enqueue_send
 from .models import Message, MessageStatus, Section
 from .segments import rule_for
-from .text import unknown_placeholders
+from .text import LETTER_MAX_LINES, letter_lines, unknown_placeholders
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,16 @@ def _validate(message: Message) -> None:
         errors.setdefault("send_email", []).append(_("Velg minst én kanal."))
     if (message.send_email or message.send_letter) and not message.body.strip():
         errors.setdefault("body", []).append(_("Skriv teksten til e-posten eller brevet."))
+    if message.send_letter and message.body.strip():
+        lines = letter_lines(message.subject, message.body)
+        if lines > LETTER_MAX_LINES:
+            errors.setdefault("body", []).append(
+                _(
+                    "Teksten er for lang til brev på én side (omtrent %(lines)s linjer, "
+                    "høyst %(max)s). Kort den ned, eller send uten brev."
+                )
+                % {"lines": lines, "max": LETTER_MAX_LINES}
+            )
     if message.send_sms and not (message.sms_text or message.body).strip():
         errors.setdefault("sms_text", []).append(_("Skriv SMS-teksten."))
     for name in ("subject", "body", "sms_text"):
@@ -142,7 +152,9 @@ def message_test_send(*, message: Message, by, member: dict) -> None:
     to = (getattr(by, "email", "") or "").strip()
     if not to:
         raise ValidationError(_("Innloggingen din har ingen e-postadresse."))
-    email = EmailTemplate.for_message(message).build(member, to=to)
+    # The unsubscribe links in a test are dummies: the author's mail client must not
+    # unsubscribe the member the test was written as.
+    email = EmailTemplate.for_message(message).build(member, to=to, preview=True)
     email.subject = f"[{_('TEST')}] {email.subject}"
     email.send()
     logger.info("Test send of message %s by user %s.", message.pk, by.pk)

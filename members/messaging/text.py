@@ -83,3 +83,20 @@ def sms_length(text: str) -> SmsLength:
     else:
         parts = math.ceil(units / multi)
     return SmsLength(characters=units, parts=parts, unicode=unicode)
+
+
+# A letter is one page (templates/pdf/letters.html): the text box under the address
+# holds about 40 lines of 10 pt text, 80-90 characters wide. Counted conservatively
+# (70 characters a line, the 13 pt subject line as two), so text that passes fits.
+LETTER_LINE_CHARS = 70
+LETTER_SUBJECT_CHARS = 55
+LETTER_MAX_LINES = 38
+
+
+def letter_lines(subject: str, body: str) -> int:
+    """The lines a letter's subject and text take on the page, estimated from the
+    text as the longest sample member would get it."""
+    body = fill(body, SAMPLE).rstrip()
+    lines = sum(max(1, math.ceil(len(line) / LETTER_LINE_CHARS)) for line in body.split("\n"))
+    heading = max(1, math.ceil(len(fill(subject, SAMPLE)) / LETTER_SUBJECT_CHARS))
+    return lines + 2 * heading

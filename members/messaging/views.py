@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -224,7 +226,7 @@ def detail(request, message_id: int):
         message=message,
         send_form=SendForm(),
         preview_form=PreviewForm(),
-        has_letters=message.recipients.filter(channel=Channel.LETTER).exists(),
+        letter_files=_letter_files(message),
     )
     if message.status in (MessageStatus.DRAFT, MessageStatus.SCHEDULED):
         context.update(
@@ -235,6 +237,18 @@ def detail(request, message_id: int):
     else:
         context["progress"] = queries.progress(message)
     return render(request, "members/messaging/detail.html", context)
+
+
+def _letter_files(message: Message) -> list[dict]:
+    """The print files of a sent message's letters: (part, first, last), LETTERS_PER_FILE
+    letters each, so a letter run of any size can be downloaded and printed in parts."""
+    total = MessageRecipient.objects.filter(
+        message=message, channel=Channel.LETTER, state=DeliveryState.SENT
+    ).count()
+    return [
+        {"part": part, "first": start + 1, "last": min(start + LETTERS_PER_FILE, total)}
+        for part, start in enumerate(range(0, total, LETTERS_PER_FILE), start=1)
+    ]
 
 
 def _preview_member(request, message: Message, number: int | None) -> dict | None:
@@ -265,7 +279,8 @@ def preview(request, message_id: int):
     member = _preview_member(request, message, number)
     context = _context(request, message=message, member=member, preview_form=form)
     if member is not None:
-        email = EmailTemplate.for_message(message).build(member, to="")
+        # A token that works would let whoever sees the preview unsubscribe the member.
+        email = EmailTemplate.for_message(message).build(member, to="", preview=True)
         text = sms_text(message, member)
         context.update(
             email_subject=email.subject,
@@ -320,7 +335,7 @@ def send(request, message_id: int):
         message=message,
         send_form=form,
         preview_form=PreviewForm(),
-        has_letters=False,
+        letter_files=[],
         **_count_context(
             request, message.segment, routing_for(message), message.sms_text or message.body
         ),
@@ -383,7 +398,9 @@ def letters(request, message_id: int):
         view="messaging:letters",
         detail={"message": message.pk, "letters": len(letters_)},
     )
-    pdf = render_pdf("pdf/letters.html", {"letters": letters_, "message": message})
+    # Letters are in bokmål, like the e-mails, whatever language the page is in.
+    with translation.override(settings.LANGUAGE_CODE):
+        pdf = render_pdf("pdf/letters.html", {"letters": letters_, "message": message})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="brev-{message.pk}-{part}.pdf"'
     return response

@@ -154,3 +154,57 @@ def test_sms_parts_are_counted_as_the_network_does(text, parts, unicode):
     length = sms_length(text)
 
     assert (length.parts, length.unicode) == (parts, unicode)
+
+
+def test_branch_employer_and_membership_type_each_narrow_the_segment(
+    central_staff, club, other_club
+):
+    from members.choices import MembershipType
+
+    here = MemberFactory(club=club)
+    student = MemberFactory(club=club, membership_type=MembershipType.STUDENT)
+    there = MemberFactory(club=other_club)
+
+    def found(segment):
+        return set(members_in(segment, central_staff).values_list("pk", flat=True))
+
+    assert found({"branches": [club.branch_id]}) == {here.pk, student.pk}
+    assert found({"employers": [other_club.employer_id]}) == {there.pk}
+    assert found({"types": [MembershipType.STUDENT]}) == {student.pk}
+    # Combined: a student of the other branch does not exist.
+    assert found({"types": [MembershipType.STUDENT], "branches": [other_club.branch_id]}) == set()
+    assert found({}) == {here.pk, student.pk, there.pk}
+
+
+def test_a_letter_that_fits_the_limit_is_one_page_with_all_its_text():
+    import io
+
+    from pypdf import PdfReader
+
+    from members.documents import render_pdf
+    from members.messaging.text import LETTER_LINE_CHARS, LETTER_MAX_LINES, letter_lines
+
+    line = ("Tariffoppgjøret og forhandlingene med arbeidsgiveren " * 3)[:LETTER_LINE_CHARS]
+    subject = "Innkalling til årsmøte i {klubb}"
+    rows = LETTER_MAX_LINES - 2
+    body = "\n".join(f"{line[:-4]}L{i:02d}" for i in range(rows))
+    assert letter_lines(subject, body) == LETTER_MAX_LINES
+    letter = {
+        "category": "Varsel (ikke markedsføring)",
+        "name": "Kristoffer Nordmann",
+        "street": "Storgata 1",
+        "postal_code": "0101",
+        "city": "Oslo",
+        "subject": fill(subject, {"klubb": "Klubb Raffineriet"}),
+        "body": body,
+    }
+
+    pdf = render_pdf("pdf/letters.html", {"letters": [letter, letter], "message": None})
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 2
+    text = pages[0].extract_text()
+    assert "Storgata 1" in text
+    assert "VARSEL" in text.upper()
+    assert f"L{rows - 1:02d}" in text  # the last line is on the page, not clipped
+    assert letter_lines(subject, body + "\nEn linje til") > LETTER_MAX_LINES

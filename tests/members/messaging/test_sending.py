@@ -303,3 +303,121 @@ def test_letters_are_recorded_and_erasure_removes_a_members_rows(central_staff, 
     assert not MessageRecipient.objects.filter(member_id=gone.pk).exists()
     assert record.counts.get("members.messagerecipient") == 1
     assert Message.objects.filter(pk=message.pk).exists()  # the text stays, once
+
+
+def test_a_member_who_turns_email_off_after_the_rows_are_built_is_not_sent_to(
+    central_staff, people, mailbox
+):
+    message = services.message_send(message=draft(central_staff), by=central_staff)
+    Message.objects.filter(pk=message.pk).update(lease_owner="w", lease_until=timezone.now())
+    delivery.build_recipients(message, "w")
+    delivery.release_lease(message.pk, "w")
+    changed_mind = people["both"]
+    assert message.recipients.filter(member=changed_mind).exists()
+    changed_mind.allow_email = False
+    changed_mind.save()
+
+    outcome = delivery.run_send(message_id=message.pk)
+
+    assert outcome.withdrawn == 1
+    assert changed_mind.email not in mailbox.recipients()
+    assert not message.recipients.filter(member=changed_mind).exists()  # nothing was sent
+    assert set(mailbox.recipients().values()) == {1}
+    assert len(mailbox.messages) == message.recipients.count()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+
+
+@pytest.fixture
+def slow_sends(monkeypatch, settings):
+    """Every send waits 0.2 s for the rate limit; `during(n, f)` runs f before send n."""
+    settings.MESSAGING_BATCH_SIZE = 50
+    settings.MESSAGING_LEASE_SECONDS = 0.5
+    hooks = {}
+    calls = {"n": 0}
+
+    def wait(self):
+        calls["n"] += 1
+        if calls["n"] in hooks:
+            hooks[calls["n"]]()
+        time.sleep(0.2)
+
+    monkeypatch.setattr(delivery.RateLimiter, "wait", wait)
+    return hooks
+
+
+def test_a_batch_longer_than_the_lease_keeps_the_lease(central_staff, people, mailbox, slow_sends):
+    message = services.message_send(message=draft(central_staff), by=central_staff)
+    taken = []
+    # Five sends in, 0.8 s have passed: more than the lease, all in one batch.
+    slow_sends[5] = lambda: taken.append(delivery.take_lease(message.pk, "another worker"))
+
+    delivery.run_send(message_id=message.pk)
+
+    assert taken == [False]
+    assert set(mailbox.recipients().values()) == {1}
+
+
+def test_a_worker_that_lost_its_lease_stops_before_the_next_row(
+    central_staff, people, mailbox, slow_sends
+):
+    message = services.message_send(message=draft(central_staff), by=central_staff)
+
+    def taken_over():
+        Message.objects.filter(pk=message.pk).update(
+            lease_owner="another worker", lease_until=timezone.now() + dt.timedelta(minutes=5)
+        )
+
+    slow_sends[2] = taken_over
+
+    outcome = delivery.run_send(message_id=message.pk)
+
+    assert outcome.stopped == "lease_lost"
+    # Renewed every third of the (half-second) lease: at most two more rows went out.
+    assert 2 <= outcome.sent <= 4
+    assert len(mailbox.messages) == outcome.sent
+
+
+def test_a_slice_ends_between_rows_not_only_between_batches(
+    central_staff, people, mailbox, slow_sends, monkeypatch
+):
+    message = services.message_send(message=draft(central_staff), by=central_staff)
+    queued = []
+    monkeypatch.setattr(
+        delivery, "enqueue_send", lambda message_id, **kw: queued.append(message_id)
+    )
+
+    first = delivery.run_send(message_id=message.pk, slice_seconds=0.3)
+
+    assert first.stopped == "slice"
+    assert 1 <= first.sent <= 3
+    assert queued == [message.pk]  # the next slice is queued
+    assert not message.recipients.filter(state=DeliveryState.CLAIMED).exists()
+    rest = delivery.run_send(message_id=message.pk, slice_seconds=60)
+    assert rest.sent + first.sent == message.recipients.count()
+    assert set(mailbox.recipients().values()) == {1}
+
+
+def test_the_unsubscribe_links_of_a_test_send_do_nothing(central_staff, people, mailbox):
+    from django.test import Client
+
+    person = people["both"]
+    services.message_test_send(
+        message=draft(central_staff),
+        by=central_staff,
+        member={"pk": person.pk, "first_name": "Kari", "member_number": 5, "club__name": ""},
+    )
+    mail = mailbox.messages[0]
+    one_click = str(mail["List-Unsubscribe"]).strip().strip("<>").replace("http://testserver", "")
+
+    assert Client().post(one_click).status_code == 400
+    person.refresh_from_db()
+    assert person.allow_email is True
+
+
+def test_a_letter_too_long_for_one_page_is_refused(central_staff):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="for lang til brev"):
+        draft(central_staff, send_letter=True, body="Linje\n" * 60)
+    assert draft(central_staff, send_letter=False, body="Linje\n" * 60).pk  # e-mail only: fine

@@ -23,6 +23,16 @@ FORM = {
 }
 
 
+def send_now(client, capture_on_commit):
+    """Send the message just written, now (as confirmed staff), running the tasks."""
+    message = Message.objects.get()
+    with capture_on_commit(execute=True):
+        client.post(
+            reverse("register_messaging:send", args=[message.pk]), {"when": "now", "confirm": "on"}
+        )
+    return message
+
+
 def test_staff_write_count_preview_send_and_follow_progress(
     client_for,
     central_staff,
@@ -142,11 +152,7 @@ def test_the_letters_are_one_page_each_for_a_window_envelope(
 ):
     client = client_for(central_staff)
     client.post(reverse("register_messaging:create"), {**FORM, "send_letter": "on"})
-    message = Message.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("register_messaging:send", args=[message.pk]), {"when": "now", "confirm": "on"}
-        )
+    message = send_now(client, django_capture_on_commit_callbacks)
 
     response = client.get(reverse("register_messaging:letters", args=[message.pk]))
 
@@ -155,6 +161,45 @@ def test_the_letters_are_one_page_each_for_a_window_envelope(
     assert len(reader.pages) == 2
     first = reader.pages[0].extract_text()
     assert people["neither"].last_name in first or people["sms_only"].last_name in first
+    assert "INFORMASJON" in first.upper()  # the category, on the letter itself
+
+
+def test_a_large_letter_run_is_downloaded_in_parts(
+    client_for, central_staff, people, mailbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from members.messaging import views
+
+    monkeypatch.setattr(views, "LETTERS_PER_FILE", 1)
+    client = client_for(central_staff)
+    client.post(reverse("register_messaging:create"), {**FORM, "send_letter": "on"})
+    message = send_now(client, django_capture_on_commit_callbacks)
+    letters = reverse("register_messaging:letters", args=[message.pk])
+
+    page = client.get(reverse("register_messaging:detail", args=[message.pk])).content.decode()
+
+    assert "Last ned brev 1–1" in page
+    assert f'href="{letters}?del=2"' in page
+    names = set()
+    for part in ("1", "2"):
+        pdf = PdfReader(io.BytesIO(client.get(letters, {"del": part}).content))
+        assert len(pdf.pages) == 1
+        names.add(pdf.pages[0].extract_text())
+    assert len(names) == 2  # two different letters
+    assert client.get(letters, {"del": "3"}).status_code == 404
+
+
+def test_the_preview_shows_no_working_unsubscribe_token(client_for, central_staff, people):
+    client = client_for(central_staff)
+    client.post(reverse("register_messaging:create"), FORM)
+    message = Message.objects.get()
+
+    body = client.get(
+        reverse("register_messaging:preview", args=[message.pk]),
+        {"member_number": people["both"].member_number},
+    ).content.decode()
+
+    assert "/avmelding/forhandsvisning/" in body
+    assert client.post("/avmelding/forhandsvisning/ett-klikk/").status_code == 400
 
 
 def test_mine_data_and_the_export_show_what_was_sent(
@@ -162,11 +207,7 @@ def test_mine_data_and_the_export_show_what_was_sent(
 ):
     staff = client_for(central_staff)
     staff.post(reverse("register_messaging:create"), FORM)
-    message = Message.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        staff.post(
-            reverse("register_messaging:send", args=[message.pk]), {"when": "now", "confirm": "on"}
-        )
+    send_now(staff, django_capture_on_commit_callbacks)
     own = client_for(member)
 
     page = own.get(reverse("minside:my_data")).content.decode()
@@ -182,3 +223,18 @@ def test_mine_data_and_the_export_show_what_was_sent(
         }
     ]
     assert exported["messages_received"][0]["sent_at"]
+
+
+def test_mine_data_shows_the_subject_as_the_member_received_it(
+    client_for, central_staff, member, mailbox, django_capture_on_commit_callbacks
+):
+    staff = client_for(central_staff)
+    staff.post(reverse("register_messaging:create"), {**FORM, "subject": "Årsmøte i {klubb}"})
+    send_now(staff, django_capture_on_commit_callbacks)
+
+    page = client_for(member).get(reverse("minside:my_data")).content.decode()
+
+    club = member.member.club.name
+    assert str(mailbox.messages[0]["Subject"]) == f"Årsmøte i {club}"
+    assert f"Årsmøte i {club}" in page
+    assert "{klubb}" not in page
