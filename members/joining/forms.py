@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Branch, Club, Employer
@@ -15,7 +16,7 @@ from members.choices import MembershipType, ResignationReason
 from members.models import Union
 from members.validators import normalize_phone, validate_org_number, validate_postal_code
 
-from .lifecycle import MEMBER_REASONS
+from .lifecycle import MEMBER_REASONS, default_effective_date
 from .models import PaymentMethod, PositionAccessRule
 from .services import check_national_id
 
@@ -350,9 +351,29 @@ class ResignNoticeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    effective_on = forms.DateField(
+        label=_("Ønsket utmeldingsdato (frivillig, hvis du vil slutte senere)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     confirm = forms.BooleanField(
         label=_("Jeg forstår at medlemskapet og forsikringene i det avsluttes."), required=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.earliest = default_effective_date()
+        self.fields["effective_on"].widget.attrs["min"] = self.earliest.isoformat()
+
+    def clean_effective_on(self):
+        value = self.cleaned_data.get("effective_on")
+        if value is not None and value < self.earliest:
+            raise ValidationError(
+                _("Utmeldingen kan tidligst gjelde fra %(date)s."),
+                code="too_early",
+                params={"date": date_format(self.earliest, "j. F Y")},
+            )
+        return value
 
     def clean(self):
         cleaned = super().clean()

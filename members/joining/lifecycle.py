@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Employer
@@ -60,8 +61,8 @@ def resignation_give_notice(
     details: str = "",
     effective_on: dt.date | None = None,
 ) -> Resignation:
-    """Register the member's resignation; it takes effect on `effective_on` (default:
-    `default_effective_date`) and can be withdrawn until then. A receipt goes by e-mail.
+    """Register the member's resignation; it takes effect on `effective_on` (default and
+    earliest: `default_effective_date`) and can be withdrawn until then. A receipt goes by e-mail.
     Raises ValidationError (per field, Norwegian). Returns the resignation."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status != MemberStatus.ACTIVE:
@@ -81,9 +82,21 @@ def resignation_give_notice(
     if reason == ResignationReason.RESIGNED:
         union, other_union = None, ""
     today = timezone.localdate()
-    effective_on = effective_on or default_effective_date(today)
+    earliest = default_effective_date(today)
+    effective_on = effective_on or earliest
     if effective_on < today:
         raise ValidationError({"effective_on": _("Utmeldingsdatoen kan ikke være tilbake i tid.")})
+    if effective_on < earliest:
+        # The union's rule (RESIGNATION_EFFECTIVE) is the earliest; later is the member's.
+        raise ValidationError(
+            {
+                "effective_on": ValidationError(
+                    _("Utmeldingen kan tidligst gjelde fra %(date)s."),
+                    code="too_early",
+                    params={"date": date_format(earliest, "j. F Y")},
+                )
+            }
+        )
     resignation = Resignation(
         member=member,
         reason=reason,

@@ -325,8 +325,9 @@ def application_accept(
     if application.rejoin_member_id:
         member = Member.objects.select_for_update().get(pk=application.rejoin_member_id)
         services.member_rejoin(member=member, by=by, on=today)
-        if member.recruited_by_id == member.pk:
-            data["recruited_by"] = None
+        if application.recruited_by_id is None or application.recruited_by_id == member.pk:
+            # No (valid) recruiter this time: the record keeps who recruited them first.
+            data.pop("recruited_by")
         member = services.member_update_profile(
             member=member, by=by, data={**data, "joined_lo_on": lo_date or member.joined_lo_on}
         )
@@ -350,7 +351,9 @@ def application_accept(
             to_date=today,
         )
     _insurance(member, reserved=application.insurance_reserved, on=today)
-    if member.recruited_by_id:
+    # Credited for this application's recruiter only: a rejoin without one must not
+    # credit the first recruiter a second time.
+    if application.recruited_by_id and member.recruited_by_id == application.recruited_by_id:
         Recruitment.objects.get_or_create(
             recruit=member,
             credited_on=member.joined_union_on,

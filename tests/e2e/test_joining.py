@@ -1,7 +1,8 @@
 """The membership lifecycle in a real browser, axe on every page: a person applies at
 /bli-medlem/ (postal place filled by htmx), verifies the e-mail, staff accept, the
 welcome invitation leads to a Min side login; then the member resigns, withdraws,
-resigns again, and the daily job makes the resignation take effect on its date."""
+resigns again, the daily job makes the resignation take effect on its date, and the
+person applies once more and rejoins on the same record."""
 
 import datetime as dt
 import random
@@ -27,12 +28,8 @@ def _path_in_mail(pattern: str) -> str:
     raise AssertionError(f"No e-mail with {pattern!r}: {[m.subject for m in mail.outbox]}")
 
 
-def test_apply_verify_accept_login_resign_withdraw_resign(page, axe_check, login_as, central_staff):
-    employer = EmployerFactory(name="Raffineriet Mongstad AS")
-    club = ClubFactory(name="Klubb Mongstad", employer=employer)
-    national_id = national_id_for(dt.date(1991, 4, 12), random.Random(11))
-
-    # Apply.
+def _apply(page, axe_check, national_id: str) -> None:
+    """Fill in and send the join form as a person would, checking every state."""
     page.goto("/bli-medlem/")
     axe_check(page)
     page.locator("#id_first_name").fill("Ingrid")
@@ -54,10 +51,9 @@ def test_apply_verify_accept_login_resign_withdraw_resign(page, axe_check, login
     page.get_by_role("button", name="Send innmeldingen").click()
     page.wait_for_url("**/bli-medlem/sendt/")
     axe_check(page)
-    application = JoinApplication.objects.get()
-    assert application.club == club and application.status == "unverified"
 
-    # Verify the e-mail address.
+
+def _verify(page, axe_check) -> None:
     page.goto(_path_in_mail(r"/bli-medlem/bekreft/\S+/"))
     axe_check(page)
     page.get_by_role("button", name="Bekreft innmeldingen").click()
@@ -65,8 +61,9 @@ def test_apply_verify_accept_login_resign_withdraw_resign(page, axe_check, login
     assert "E-postadressen er bekreftet" in page.content()
     axe_check(page)
 
-    # Staff accept.
-    login_as(page, central_staff)
+
+def _staff_accept(page, axe_check, login_as, staff, national_id: str) -> None:
+    login_as(page, staff)
     page.goto("/medlemsregister/innmeldinger/")
     axe_check(page)
     page.get_by_role("link", name="Fjeld, Ingrid").click()
@@ -76,10 +73,28 @@ def test_apply_verify_accept_login_resign_withdraw_resign(page, axe_check, login
     page.get_by_label("Jeg har kontrollert opplysningene").check()
     page.get_by_role("button", name="Godkjenn innmeldingen").click()
     page.wait_for_load_state()
+    assert "Innmeldingen er godkjent" in page.content()
     axe_check(page)
+    page.context.clear_cookies()
+
+
+def test_apply_verify_accept_login_resign_withdraw_resign_rejoin(
+    page, axe_check, login_as, central_staff
+):
+    employer = EmployerFactory(name="Raffineriet Mongstad AS")
+    club = ClubFactory(name="Klubb Mongstad", employer=employer)
+    national_id = national_id_for(dt.date(1991, 4, 12), random.Random(11))
+
+    # Apply.
+    _apply(page, axe_check, national_id)
+    application = JoinApplication.objects.get()
+    assert application.club == club and application.status == "unverified"
+
+    # Verify the e-mail address; staff accept.
+    _verify(page, axe_check)
+    _staff_accept(page, axe_check, login_as, central_staff, national_id)
     member = Member.objects.get(first_name="Ingrid")
     assert member.club == club and member.status == MemberStatus.ACTIVE
-    page.context.clear_cookies()
 
     # The welcome invitation: create the Min side login.
     assert any(m.subject == "Velkommen som medlem" for m in mail.outbox)
@@ -131,3 +146,20 @@ def test_apply_verify_accept_login_resign_withdraw_resign(page, axe_check, login
     page.goto("/min-side/utmelding/")
     assert page.get_by_role("heading", level=1).inner_text() == "Sletting"
     axe_check(page)
+    page.context.clear_cookies()
+
+    # Rejoin: the same person applies again and comes back on the same record.
+    mail.outbox.clear()
+    _apply(page, axe_check, national_id)
+    again = JoinApplication.objects.get(status="unverified")
+    assert again.rejoin_member_id == member.pk
+    _verify(page, axe_check)
+    login_as(page, central_staff)
+    page.goto(f"/medlemsregister/innmeldinger/{again.pk}/")
+    assert "Personen er tidligere medlem" in page.content()
+    page.context.clear_cookies()
+    _staff_accept(page, axe_check, login_as, central_staff, national_id)
+    assert Member.objects.filter(first_name="Ingrid").count() == 1
+    member.refresh_from_db()
+    assert member.status == MemberStatus.ACTIVE and member.resigned_on is None
+    assert member.history.filter(history_change_reason="member_rejoin").exists()

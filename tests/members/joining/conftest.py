@@ -9,8 +9,16 @@ from tests.factories import national_id_for
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
+def _fresh_cache(settings, request):
+    """A cache of this test's own: the per-IP rate limit counts from zero, and neither
+    a flush of the shared Redis by a concurrent test run elsewhere nor this test can
+    reset anyone else's counters (clear() on Redis is FLUSHDB)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"joining-{request.node.nodeid}",
+        }
+    }
     yield
     cache.clear()
 

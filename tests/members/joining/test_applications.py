@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -161,18 +162,61 @@ def test_an_unknown_recruiter_reference_is_never_revealed(client, form_data):
     assert JoinApplication.objects.get().recruited_by is None
 
 
-def test_a_recruit_is_credited_once(client, form_data, central_staff):
+def test_a_recruit_is_credited_once_and_only_when_accepted(client, form_data, central_staff):
     recruiter = MemberFactory()
     apply(client, {**form_data, "recruiter_reference": str(recruiter.member_number)})
+    assert not Recruitment.objects.exists()  # an application is not a recruit yet
     verify(client)
+    assert not Recruitment.objects.exists()
     application = JoinApplication.objects.get()
     member = accept(application, central_staff)
     with pytest.raises(ValidationError):
         accept(application, central_staff)
-    Recruitment.objects.get_or_create(
-        recruit=member, credited_on=member.joined_union_on, defaults={"recruiter": recruiter}
-    )
     assert Recruitment.objects.filter(recruiter=recruiter).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Recruitment.objects.create(
+            recruiter=MemberFactory(), recruit=member, credited_on=member.joined_union_on
+        )
+
+
+def test_a_rejoin_without_a_recruiter_keeps_the_first_and_credits_nobody_again(
+    client, form_data, central_staff
+):
+    first = MemberFactory()
+    former = MemberFactory(
+        status=MemberStatus.RESIGNED,
+        resigned_on=dt.date(2023, 6, 30),
+        resignation_reason="resigned",
+        recruited_by=first,
+    )
+    Recruitment.objects.create(recruiter=first, recruit=former, credited_on=dt.date(2019, 1, 1))
+    apply(client, {**form_data, "national_id": former.national_id})
+    verify(client)
+    member = accept(JoinApplication.objects.get(), central_staff)
+    assert member.pk == former.pk and member.recruited_by == first
+    assert Recruitment.objects.filter(recruit=member).count() == 1
+    # Recruited back by someone else: that recruiter is credited for this membership.
+    services_resign(member, central_staff)
+    second = MemberFactory()
+    apply(
+        client,
+        {
+            **form_data,
+            "national_id": former.national_id,
+            "recruiter_reference": str(second.member_number),
+        },
+    )
+    verify(client)
+    member = accept(JoinApplication.objects.filter(status="pending").get(), central_staff)
+    assert member.recruited_by == second
+    credits = Recruitment.objects.filter(recruit=member).values_list("recruiter", flat=True)
+    assert sorted(credits) == sorted([first.pk, second.pk])
+
+
+def services_resign(member, by):
+    from members import services as member_services
+
+    member_services.member_resign(member=member, by=by, on=timezone.localdate(), reason="resigned")
 
 
 def test_a_transfer_from_an_lo_union_keeps_the_lo_join_date(client, form_data, central_staff):
@@ -232,7 +276,7 @@ def test_automatic_acceptance_when_every_check_passes(client, form_data, setting
 # --- The staff queue ------------------------------------------------------------------
 
 
-def test_staff_accept_from_the_queue(client, client_for, form_data, central_staff):
+def test_staff_accept_from_the_queue(client, client_for, form_data, central_staff, club_officer):
     apply(client, form_data)
     verify(client)
     application = JoinApplication.objects.get()
@@ -243,7 +287,10 @@ def test_staff_accept_from_the_queue(client, client_for, form_data, central_staf
     assert form_data["national_id"] not in page.content.decode()
     response = staff.post(reverse("joining_staff:accept", args=[application.pk]), {"confirm": "on"})
     assert response.status_code == 302
-    assert Member.objects.filter(first_name="Kari").exists()
+    member = Member.objects.get(first_name="Kari")
+    # The club's officers find the new member on "Nye medlemmer".
+    new_members = client_for(club_officer).get(reverse("klubb:new_members")).content.decode()
+    assert f"{member.member_number}" in new_members and "Nordmann, Kari" in new_members
 
 
 def test_branch_officers_see_their_branch_and_cannot_decide(

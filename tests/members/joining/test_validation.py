@@ -81,6 +81,47 @@ def test_someone_under_15_cannot_join(client, form_data):
     assert "Du må være minst 15 år" in response.content.decode()
 
 
+def test_fifteen_today_is_old_enough(client, form_data):
+    import random
+
+    today = timezone.localdate()
+    born = today.replace(year=today.year - 15) if (today.month, today.day) != (2, 29) else None
+    if born is None:
+        born = dt.date(today.year - 15, 2, 28)
+    fifteen = national_id_for(born, random.Random(4))
+    day_short = national_id_for(born + dt.timedelta(days=1), random.Random(4))
+    assert post(client, {**form_data, "national_id": fifteen}).status_code == 302
+    response = post(client, {**form_data, "national_id": day_short, "email": "b@example.org"})
+    assert response.status_code == 400
+    assert "Du må være minst 15 år" in str(response.context["form"].errors["national_id"])
+
+
+def test_an_lo_join_date_in_the_future_is_refused(client, form_data):
+    from members.models import Union
+
+    union = Union.objects.create(name="Fellesforbundet", in_lo=True)
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    response = post(client, {**form_data, "previous_union": union.pk, "joined_lo_on": future})
+    assert response.status_code == 400
+    assert "Datoen kan ikke være fram i tid." in response.context["form"].errors["joined_lo_on"]
+
+
+def test_the_form_and_its_messages_are_in_english_too(client, form_data):
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("joining:join"), headers={"accept-language": "en"})
+    html = page.content.decode()
+    assert "National identity number or D number (11 digits)" in html
+    assert "Fødselsnummer eller D-nummer" not in html
+    today = timezone.localdate()
+    young = national_id_for(dt.date(today.year - 14, 1, 1), __import__("random").Random(3))
+    response = post(client, {**form_data, "national_id": young, "accept_terms": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "You must be at least 15 years old to become a member." in html
+    assert "You must accept the terms to join." in html
+    assert "Du må" not in html
+
+
 def test_d_numbers_and_the_2032_scheme_are_accepted(client, form_data):
     d_number = national_id_for(dt.date(1985, 3, 4), __import__("random").Random(5), d_number=True)
     assert post(client, {**form_data, "national_id": d_number}).status_code == 302
