@@ -3,7 +3,9 @@
 
 For each page: the median wall time of a request through the full Django stack, the
 median time spent inside SQL (measured at the cursor), and a cProfile of `--repeat`
-requests sorted by own time and by cumulative time.
+requests sorted by own time and by cumulative time. `--no-profile` prints only the
+medians (wall, SQL, and this process's CPU time), each with the machine's 1-minute load
+average.
 """
 
 from __future__ import annotations
@@ -31,19 +33,23 @@ def sql_timer():
     return timer
 
 
-def wall_and_sql(call, repeat: int) -> tuple[float, float]:
-    """Median (wall ms, SQL ms) of `repeat` calls."""
+def wall_and_sql(call, repeat: int) -> tuple[float, float, float]:
+    """Median (wall ms, SQL ms, CPU ms) of `repeat` calls. CPU is this process's time
+    (`time.process_time`: Python, and the client side of each query), which another
+    session's load stretches less than the wall time."""
     from django.db import connection
 
-    walls, sqls = [], []
+    walls, sqls, cpus = [], [], []
     for _ in range(repeat):
         timer = sql_timer()
         with connection.execute_wrapper(timer):
+            cpu = time.process_time()
             start = time.perf_counter()
             call()
             walls.append((time.perf_counter() - start) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
         sqls.append(timer.total * 1000)
-    return statistics.median(walls), statistics.median(sqls)
+    return statistics.median(walls), statistics.median(sqls), statistics.median(cpus)
 
 
 def pages():
@@ -100,8 +106,12 @@ def main() -> None:
         call = calls[name]
         for _ in range(3):
             call()
-        wall, sql = wall_and_sql(call, args.repeat)
-        print(f"== {name}: {wall:.1f} ms median, SQL {sql:.1f} ms ({wall / sql:.1f}x SQL)")
+        wall, sql, cpu = wall_and_sql(call, args.repeat)
+        load = os.getloadavg()[0]  # the machine is shared: read a figure with its load
+        print(
+            f"== {name}: {wall:.1f} ms median, SQL {sql:.1f} ms ({wall / sql:.1f}x SQL), "
+            f"CPU {cpu:.1f} ms, load {load:.2f}"
+        )
         if args.no_profile:
             continue
         profiler = cProfile.Profile()

@@ -273,6 +273,32 @@ def test_new_and_resigned_lists_cover_the_last_12_months(club_officer, club, cli
     assert "Utmeldt" in resigned  # the reason is shown
 
 
+def test_members_who_move_here_by_changing_employer_show_beside_the_new_members(
+    club_officer, club, other_club, client_for
+):
+    from members.joining.lifecycle import employer_change
+
+    old_joiner = dt.date(2015, 3, 1)
+    mover = MemberFactory(club=other_club, last_name="Flyttersen", joined_union_on=old_joiner)
+    leaver = MemberFactory(club=club, last_name="Bortreist", joined_union_on=old_joiner)
+    employer_change(member=mover, by=None, employer=club.employer)
+    employer_change(member=leaver, by=None, employer=other_club.employer)
+
+    page = names(client_for(club_officer).get(reverse("klubb:new_members")))
+
+    assert "Flyttet hit fra en annen arbeidsplass" in page
+    assert "Flyttersen" in page
+    # The member who left is no longer the officer's to see, and the other club's name
+    # is not the officer's either.
+    assert "Bortreist" not in page
+    assert other_club.name not in page
+
+
+def test_the_moves_list_has_an_empty_state(club_officer, client_for):
+    page = names(client_for(club_officer).get(reverse("klubb:new_members")))
+    assert "Ingen har flyttet hit siste 12 måneder." in page
+
+
 def test_the_positions_page_lists_current_positions_of_own_members(
     club_officer, club, other_club, client_for
 ):
