@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from members.admin.access import LogsMemberReads
+
 from .models import AccessGrant, Branch, Club, Employer, Position, SecondFactor
 
 
@@ -86,7 +88,9 @@ class PositionAdminForm(forms.ModelForm):
 
 
 @admin.register(Position)
-class PositionAdmin(SimpleHistoryAdmin):
+class PositionAdmin(LogsMemberReads, SimpleHistoryAdmin):
+    """A position's page shows its holder: reading it is a read of that member."""
+
     form = PositionAdminForm
     list_display = ("member", "title", "club", "branch", "started_on", "ended_on")
     list_select_related = ("member", "club", "branch")

@@ -9,6 +9,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from members.admin.access import LogsMemberReads
+
 from . import outbox
 from .models import Disclosure, DisclosureStatus, ErasureRecord, Recipient
 
@@ -59,7 +61,7 @@ class RecipientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin):
+class DisclosureAdmin(LogsMemberReads, admin.ModelAdmin):
     list_display = (
         "created_at",
         "recipient",

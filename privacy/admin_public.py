@@ -7,6 +7,8 @@ are read here, never written. The access log cannot be added to, changed or dele
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from members.admin.access import LogsMemberReads
+
 from .models import (
     AccessLog,
     ConsentRecord,
@@ -132,7 +134,7 @@ class InfoPageAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(LogsMemberReads, admin.ModelAdmin):
     """Requests are handled on the staff pages (services send the e-mails); here they
     can be looked up, but not created or edited around the workflow."""
 

@@ -153,10 +153,11 @@ class ActivationSignupForm(SignupForm):
             if member is not None and activation.code_matches(member, code):
                 self.member = member
                 return cleaned
+            # Counted whether the identity was right or not: if only wrong ones cost an
+            # attempt, the IP limit would tell a guesser which national id was right.
+            activation.record_failure(number=number, ip=ip)
             if member is not None:
                 activation.send_code(member)
-            else:
-                activation.record_failure(number=number, ip=ip)
             raise ValidationError(activation.LOCKED_MESSAGE, code="locked")
         if member is None:
             activation.record_failure(number=number, ip=ip)

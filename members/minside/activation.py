@@ -5,7 +5,11 @@ stopped, and when the login is linked.
   (and per IP), so "0100003", full-width or other Unicode digits are one counter.
 - A member whose counter is used up is never locked out: a correct identity then needs
   a one-time code sent to the e-mail address on file, and every answer reads the same
-  whether the identity was right or not.
+  whether the identity was right or not (it also costs the IP the same attempt, so the
+  IP limit cannot be used to tell a right identity from a wrong one).
+- Failures also count over a long window: a 15-minute window alone would let someone
+  try 5 national ids every quarter of an hour, all ~400-1,600 valid ids of a birth date
+  within days. Wrong e-mail codes are counted too, and a code dies after a few.
 - The login is linked to the member only after its own e-mail address is confirmed
   (`activation_complete`, called by allauth's adapter), and the member is told by
   e-mail, at the address on file, that a login was linked.
@@ -39,6 +43,12 @@ logger = logging.getLogger(__name__)
 
 ACTIVATION_ATTEMPTS = 5
 ACTIVATION_WINDOW_SECONDS = 15 * 60
+# Over the long window a member gets a few more failures, then every activation needs
+# the e-mailed code until the window ends (which costs the real member nothing).
+LONG_ATTEMPTS = 10
+LONG_WINDOW_SECONDS = 30 * 24 * 3600
+# Wrong codes before the code is void (a new one is mailed on the next right identity).
+CODE_ATTEMPTS = 5
 # An IP gets more attempts than a member (several members behind one office NAT), but
 # a bound all the same.
 IP_ATTEMPTS = 10
@@ -65,11 +75,12 @@ def parse_member_number(value: str) -> int | None:
     return int(digits)
 
 
-def _member_key(number: int) -> str:
+def _member_key(number: int, *, window: str = "") -> str:
     """The throttle key of a member number: the member's primary key when it exists,
     so every spelling of the number shares one counter."""
     pk = Member.objects.filter(member_number=number).values_list("pk", flat=True).first()
-    return f"minside:activation:member:{pk}" if pk else f"minside:activation:nr:{number}"
+    key = f"minside:activation:member:{pk}" if pk else f"minside:activation:nr:{number}"
+    return f"{key}:{window}" if window else key
 
 
 def _ip_key(ip: str) -> str:
@@ -80,13 +91,18 @@ def _count(key: str) -> int:
     return cache.get(key) or 0
 
 
-def _increment(key: str) -> None:
+def _increment(key: str, seconds: int | None = None) -> int:
+    """Count one more in the window of `key` (ACTIVATION_WINDOW_SECONDS unless given);
+    returns the new count."""
+    seconds = seconds or ACTIVATION_WINDOW_SECONDS
     # add() starts a window; incr() keeps its expiry.
-    if not cache.add(key, 1, ACTIVATION_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, ACTIVATION_WINDOW_SECONDS)
+    if cache.add(key, 1, seconds):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, seconds)
+        return 1
 
 
 def ip_throttled(ip: str) -> bool:
@@ -94,12 +110,16 @@ def ip_throttled(ip: str) -> bool:
 
 
 def member_locked(number: int) -> bool:
-    return _count(_member_key(number)) >= ACTIVATION_ATTEMPTS
+    return (
+        _count(_member_key(number)) >= ACTIVATION_ATTEMPTS
+        or _count(_member_key(number, window="long")) >= LONG_ATTEMPTS
+    )
 
 
 def record_failure(*, number: int, ip: str) -> None:
     _increment(_ip_key(ip))
     _increment(_member_key(number))
+    _increment(_member_key(number, window="long"), LONG_WINDOW_SECONDS)
 
 
 def find_member(*, number: int, national_id: str) -> Member | None:
@@ -126,13 +146,21 @@ def send_code(member: Member) -> None:
     mail_member(to=member.email, template="activation_code", context={"code": code})
 
 
+def _code_tries_key(member: Member) -> str:
+    return f"minside:activation:code-tries:{member.pk}"
+
+
 def code_matches(member: Member, code: str) -> bool:
+    """Whether `code` is the member's current code (used up if so). After
+    CODE_ATTEMPTS wrong codes the code is void, so it cannot be guessed."""
     stored = cache.get(_code_key(member))
     if not stored or not code:
         return False
     if hmac.compare_digest(stored, token_hash(code.strip())):
-        cache.delete(_code_key(member))
+        cache.delete_many([_code_key(member), _code_tries_key(member)])
         return True
+    if _increment(_code_tries_key(member), CODE_VALID_SECONDS) >= CODE_ATTEMPTS:
+        cache.delete_many([_code_key(member), _code_tries_key(member)])
     return False
 
 
