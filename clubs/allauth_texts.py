@@ -29,6 +29,17 @@ ALLAUTH_TEXTS = [
     ),
     gettext_noop("Note"),
     gettext_noop("Mark selected email addresses as verified"),
+    gettext_noop("Forgot your password?"),
+    gettext_noop("Please reauthenticate to safeguard your account."),
+    gettext_noop("Re-send Verification"),
+    gettext_noop("Verified"),
+    # The account page calls them passkeys and active logins; allauth's own pages too.
+    gettext_noop("Security Keys"),
+    gettext_noop("Security Key Added"),
+    gettext_noop("Security Key Removed"),
+    gettext_noop("Security key added."),
+    gettext_noop("Security key removed."),
+    gettext_noop("Sessions"),
     # Django admin.
     gettext_noop("Add %(name)s"),
     gettext_noop("Show counts"),

@@ -5,6 +5,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -192,7 +193,6 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Medlemsportal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
@@ -211,6 +211,19 @@ BANKID_NATIONAL_ID_CLAIM = env.str("BANKID_NATIONAL_ID_CLAIM", default="pid")
 BANKID_ACR_VALUES = env.list("BANKID_ACR_VALUES", default=["idporten-loa-high"])
 BANKID_SCOPE = env.list("BANKID_SCOPE", default=["openid", "profile"])
 BANKID_ENABLED = bool(BANKID_ISSUER and BANKID_CLIENT_ID)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The "Logg inn med BankID" form is answered by a redirect to the broker, which the CSP's
+# form-action must allow; a broker whose login page is on another host than its issuer
+# (ID-porten: login.idporten.no) lists that origin here.
+BANKID_LOGIN_ORIGINS = env.list(
+    "BANKID_LOGIN_ORIGINS", default=[_origin(BANKID_ISSUER)] if BANKID_ENABLED else []
+)
 # When on, officers (club and branch grants) must log in with BankID: TOTP is not enough.
 OFFICERS_REQUIRE_BANKID = env.bool("OFFICERS_REQUIRE_BANKID", default=False)
 SOCIALACCOUNT_PROVIDERS = {
@@ -274,6 +287,9 @@ if PRODUCTION and env.str("EMAIL_URL", default="consolemail://").startswith(
     raise ImproperlyConfigured("EMAIL_URL must name a real mail server when DEBUG is off.")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connection may block (Django's default is none: a hung relay would
+# hang a worker, or a web request sending a verification e-mail).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Medlemsportal <noreply@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -284,6 +300,10 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE)
 # otherwise any client could claim HTTPS.
 TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY else None
+# Behind that proxy REMOTE_ADDR is the proxy for everyone: allauth's per-IP login limits
+# then take the client from the one X-Forwarded-For entry the proxy appends, or one
+# client's failures would throttle every login. Without a proxy the header is ignored.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if TRUSTED_PROXY else 0
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _SECURE else 0)
@@ -313,7 +333,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-src": [NONE],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        "form-action": [SELF, *BANKID_LOGIN_ORIGINS],
         "frame-ancestors": [NONE],
     }
 }
@@ -377,10 +397,17 @@ MESSAGING_RATE_PER_MINUTE = env.int("MESSAGING_RATE_PER_MINUTE", default=600)
 MESSAGING_BATCH_SIZE = env.int("MESSAGING_BATCH_SIZE", default=200)
 MESSAGING_LEASE_SECONDS = env.int("MESSAGING_LEASE_SECONDS", default=120)
 MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)
+# A send task works this long, then queues the rest of the send as a new task.
+MESSAGING_SLICE_SECONDS = env.int("MESSAGING_SLICE_SECONDS", default=600)
 SMS_SENDER_NAME = env.str("SMS_SENDER_NAME", default="IndEnergi")
 # Absolute links in e-mails sent by workers (no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env.str("SITE_NAME", default="Medlemsportal")
+# Posten/Bring's postal-code register, for `manage.py load_postal_codes`.
+POSTAL_CODES_URL = env.str(
+    "POSTAL_CODES_URL", default="https://www.bring.no/postnummerregister-ansi.txt"
+)
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 # The union itself (tax report, invoices, e-mails) and its Nets agreement.
 UNION_NAME = env.str("UNION_NAME", default="Industri Energi")

@@ -10,6 +10,8 @@ import datetime as dt
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from members.templatetags.people import phone
+
 CHANGE_REASONS = {
     "member_create": _("Innmelding"),
     "member_update_profile": _("Endring av opplysninger"),
@@ -47,4 +49,7 @@ def value_text(model, name: str, value) -> str:
         return value.strftime("%d.%m.%Y")
     if field.is_relation:
         return gettext("endret")
+    if name == "phone":
+        # Stored as E.164; people read "47 10 81 36", as on every other page.
+        return phone(str(value))
     return str(value)

@@ -37,7 +37,9 @@ from django.utils.translation import gettext_lazy as _
 from clubs.models import Position, PositionTitle
 from members.messaging.models import MessageRecipient
 from members.messaging.queries import message_row
+from members.messaging.text import values_for
 from members.models import (
+    DIRECT_SOURCES,
     BenefitEnrolment,
     BenefitReservation,
     Member,
@@ -48,12 +50,11 @@ from members.models import (
     TaxDeductionCap,
 )
 from members.readable import reason_text, value_text
+from members.templatetags.people import phone as phone_text
 from members.validators import mask_bank_account, mask_national_id
 
 POSITION_LABELS = dict(PositionTitle.choices)
 
-# Dues paid directly (everything but payroll deduction): what the tax report covers.
-DIRECT_SOURCES = tuple(source for source in PaymentSource if source != PaymentSource.PAYROLL)
 ACCESS_LOG_ON_PAGE = 200
 
 # Member fields shown on My data, in order (label comes from the model field).
@@ -139,6 +140,8 @@ def display(member: Member, name: str) -> str:
     if name == "recruited_by":
         recruiter = member.recruited_by
         return f"{recruiter.full_name} ({recruiter.member_number})" if recruiter else ""
+    if name == "phone":
+        return phone_text(member.phone)
     value = getattr(member, name)
     model_field = member._meta.get_field(name)
     if model_field.choices:
@@ -293,6 +296,8 @@ def _history_reason(reason: str | None) -> str:
 
 
 def _history_display(record, name: str) -> str:
+    if name == "phone" and record.phone:
+        return phone_text(record.phone)
     return value_text(Member, name, getattr(record, name))
 
 
@@ -373,6 +378,13 @@ def collect(
             n=Count("id"), last=Max("paid_on")
         )
     period_rows = periods(member)
+    placeholder_values = values_for(
+        {
+            "first_name": member.first_name,
+            "member_number": member.member_number,
+            "club__name": member.club.name if member.club_id else "",
+        }
+    )
     return MyData(
         member=member,
         fields=fields,
@@ -387,7 +399,7 @@ def collect(
         access_log_truncated=truncated,
         requests=requests,
         payments=payment_list,
-        messages=[message_row(item) for item in period_rows["message"]],
+        messages=[message_row(item, placeholder_values) for item in period_rows["message"]],
     )
 
 
@@ -542,8 +554,9 @@ class AnnualStatement:
 
 def annual_statement(member: Member, year: int) -> AnnualStatement:
     """The year's payments and the deductible amount: dues the member paid directly
-    (OCR giro, manual, card), up to the year's cap. Payroll deductions are reported by
-    the employer and are not counted here; other payments are not union dues."""
+    (`DIRECT_SOURCES`: OCR giro, AvtaleGiro, invoice, dues the employer paid without
+    deducting from pay, manual, card), up to the year's cap. Payroll deductions are
+    reported by the employer and are not counted here; other payments are not union dues."""
     payments = list(
         Payment.objects.filter(member=member, paid_on__year=year).order_by("paid_on", "id")
     )

@@ -377,9 +377,7 @@ def payments(request):
             "year": year,
             "statement": statement,
             "account": account,
-            "reported_kr": dues_tax.reported_for(member, year, direct_ore=statement.direct_dues_ore)
-            if statement
-            else None,
+            "reported_kr": dues_tax.reported_for(member, year) if statement else None,
             "invoices": member.dues_invoices.order_by("-period_start")[:8],
             "section": "payments",
         },
@@ -403,7 +401,13 @@ def annual_statement_pdf(request, year: int):
         raise Http404
     statement = mydata.annual_statement(member, year)
     pdf = render_pdf(
-        "pdf/annual_statement.html", {"member": member, "statement": statement, "year": year}
+        "pdf/annual_statement.html",
+        {
+            "member": member,
+            "statement": statement,
+            "year": year,
+            "reported_kr": dues_tax.reported_for(member, year),
+        },
     )
     return _pdf_response(pdf, f"arsoppgave-{year}-{member.member_number}.pdf")
 
@@ -475,6 +479,7 @@ def resign(request):
                         union=form.cleaned_data["union"],
                         other_union=form.cleaned_data["other_union"],
                         details=form.cleaned_data["details"],
+                        effective_on=form.cleaned_data["effective_on"],
                     )
                 except ValidationError as error:
                     _errors_to_form(form, error)

@@ -99,3 +99,63 @@ def test_allauth_emails_name_the_portal_not_the_host_or_a_username(client, membe
     assert "Hei fra" not in body and "testserver" not in body.split("http")[0]
     assert settings.SITE_NAME in body
     assert member.username not in body.replace(member.email, "")
+
+
+NOTIFICATIONS = [
+    "account/email/password_changed",
+    "account/email/email_changed",
+    "mfa/email/totp_activated",
+    "mfa/email/webauthn_added",
+    "mfa/email/webauthn_removed",
+]
+STOCK_PHRASES = ("vennligst", "Vennligst", "Du mottar denne", "sikkerhetsnøkkel", "Imidlertid")
+
+
+@pytest.mark.parametrize("prefix", NOTIFICATIONS)
+def test_allauth_change_notices_read_as_plain_norwegian(prefix, member):
+    from allauth.account.adapter import get_adapter
+    from allauth.core.context import request_context
+    from django.core import mail
+    from django.utils import timezone, translation
+
+    context = {"ip": "192.0.2.1", "user_agent": "Firefox", "timestamp": timezone.now()}
+    context |= {"from_email": "gammel@example.org", "to_email": member.email}
+    http = RequestFactory().get("/")
+    with translation.override("nb"), request_context(http):
+        get_adapter(http).send_mail(prefix, member.email, context)
+    message = mail.outbox[-1]
+    assert "Det er gjort en endring på innloggingen din" in message.body
+    assert "IP-adresse: 192.0.2.1" in message.body
+    assert not any(phrase in message.body + message.subject for phrase in STOCK_PHRASES)
+
+
+@pytest.mark.parametrize(
+    "prefix, subject",
+    [
+        ("account/email/email_confirmation_signup", "Bekreft e-postadressen din"),
+        ("account/email/email_confirmation", "Bekreft e-postadressen din"),
+        ("account/email/password_reset_key", "Lag nytt passord"),
+        ("account/email/unknown_account", None),
+        ("account/email/account_already_exists", None),
+    ],
+)
+def test_allauth_mails_have_our_subjects_and_wording(prefix, subject, member):
+    from allauth.account.adapter import get_adapter
+    from allauth.core.context import request_context
+    from django.core import mail
+    from django.utils import translation
+
+    context = {
+        "email": member.email,
+        "activate_url": "https://example.org/bekreft/",
+        "password_reset_url": "https://example.org/passord/",
+        "signup_url": "https://example.org/aktiver/",
+    }
+    http = RequestFactory().get("/")
+    with translation.override("nb"), request_context(http):
+        get_adapter(http).send_mail(prefix, member.email, context)
+    message = mail.outbox[-1]
+    if subject:
+        assert subject in message.subject
+    assert "Vennligst" not in message.subject and "Vennligst" not in message.body
+    assert "database" not in message.body and "Imidlertid" not in message.body

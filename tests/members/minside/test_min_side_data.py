@@ -161,6 +161,17 @@ def test_my_data_shows_every_section_with_secrets_masked(client_for, rich_member
     assert "Du selv" in html
 
 
+def test_my_data_shows_the_phone_number_formatted_and_the_json_keeps_e164(client_for, rich_member):
+    m = rich_member.member
+    m.phone = "+4747108136"
+    m.save()
+    client = client_for(rich_member)
+    html = client.get(reverse("minside:my_data")).content.decode()
+    assert "47 10 81 36" in html and "+4747108136" not in html
+    data = client.get(reverse("minside:my_data_json")).json()
+    assert "+4747108136" in str(data)
+
+
 def test_my_data_counts_recruits_without_naming_them(rich_member):
     m = mydata.member_for_self(rich_member).get()
     assert m.recruit_count == 2
