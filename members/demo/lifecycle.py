@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clubs.models import Employer
 from members.crypto import keyed_hash
-from members.joining.lifecycle import default_effective_date
+from members.joining.lifecycle import default_effective_date, employer_change
 from members.joining.models import (
     ApplicationStatus,
     ChangeKind,
@@ -45,8 +45,26 @@ class LifecycleSeeding:
             except ValueError:
                 continue
 
+    def employer_move(self) -> None:
+        """A member who changed employer and so moved into the demo club (Klubbkontoret
+        "Nye medlemmer": moved here from another workplace). Once per register."""
+        demo_club = getattr(self, "demo_club", None)
+        if demo_club is None or demo_club.employer_id is None:
+            return
+        if MembershipChange.objects.filter(kind=ChangeKind.EMPLOYER).exists():
+            return
+        mover = (
+            Member.objects.filter(status="active", user__isnull=True, resignations__isnull=True)
+            .exclude(club=demo_club)
+            .order_by("member_number")
+            .last()
+        )
+        if mover is not None:
+            employer_change(member=mover, by=None, employer=demo_club.employer)
+
     def lifecycle(self) -> int:
         """Returns how many applications it created (none on a second run)."""
+        self.employer_move()
         if JoinApplication.objects.exists():
             return 0
         now = timezone.now()
