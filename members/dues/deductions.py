@@ -163,6 +163,7 @@ def _deviation(batch, employer, period, **values) -> dict:
         "national_id": "",
         "expected_ore": None,
         "amount_ore": None,
+        "employer_paid": False,
         "status": ResolutionStatus.OPEN.value,
         "resolution": "",
         "note": "",
@@ -181,6 +182,7 @@ DEVIATION_COLUMNS = (
     "national_id",
     "expected_ore",
     "amount_ore",
+    "employer_paid",
     "status",
     "resolution",
     "note",
@@ -268,6 +270,7 @@ def _match_lines(batch, employer, parsed) -> tuple[set[int], list[dict]]:
                     name=line.name[:200],
                     national_id=line.national_id,
                     amount_ore=line.amount_ore,
+                    employer_paid=line.employer_paid,
                     member_id=member["id"] if member else None,
                 )
             )
@@ -383,7 +386,7 @@ def deviation_resolve(
             amount_ore=deviation.amount_ore or 0,
             period=deviation.period,
             paid_on=queries.month_end(deviation.period),
-            source=PaymentSource.PAYROLL,
+            source=PaymentSource.EMPLOYER if deviation.employer_paid else PaymentSource.PAYROLL,
             reference=f"trekk-{deviation.batch_id}-{deviation.line_no}",
             batch=deviation.batch,
         )

@@ -301,6 +301,9 @@ class Deviation(models.Model):
     national_id = EncryptedTextField(_("fødselsnummer på listen"), blank=True)
     expected_ore = models.BigIntegerField(_("forventet (øre)"), null=True, blank=True)
     amount_ore = models.BigIntegerField(_("beløp (øre)"), null=True, blank=True)
+    # The line said "Uten trekk": the employer paid without deducting from pay, so the
+    # payment is the member's own for the tax report, whoever it is assigned to later.
+    employer_paid = models.BooleanField(_("betalt av arbeidsgiver uten trekk"), default=False)
     status = models.CharField(
         _("status"),
         max_length=10,

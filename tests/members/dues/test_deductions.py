@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from members.dues import deductions, payroll
 from members.dues.models import (
     Deviation,
+    DeviationKind,
     DuesAccount,
     DuesExemption,
     DuesImport,
@@ -18,6 +19,7 @@ from members.dues.models import (
     PaymentMethod,
 )
 from members.models import Member, MemberStatus, Payment, PaymentSource
+from members.validators import make_national_id
 from tests.factories import EmployerFactory, MemberFactory
 
 from .builders import deduction_csv, deduction_xlsx
@@ -239,3 +241,23 @@ def test_dues_the_employer_paid_without_a_deduction_count_as_paid_directly(rates
         deductions.deduction_list_import(
             data=data.replace(b";nei\r\n", b";kanskje\r\n"), filename="l.csv", by=None
         )
+
+
+def test_an_unmatched_line_the_employer_paid_stays_a_direct_payment_when_assigned(rates, employer):
+    target = payroll_member(employer)
+    rows = [
+        "Periode;Orgnr;Fødselsnummer;Navn;Grunnlag;Beløp;Uten trekk",
+        f"2025-02;{employer.org_number};{make_national_id(dt.date(1980, 1, 1), 420)};Ukjent;;634,00;ja",
+        f"2025-02;{employer.org_number};{target.national_id};Kjent;;634,00;nei",
+        "Sum;;;;;1268,00;",
+    ]
+    data = ("\r\n".join(rows) + "\r\n").encode("utf-8")
+    deductions.deduction_list_import(data=data, filename="l.csv", by=None)
+    deviation = Deviation.objects.get(kind=DeviationKind.NOT_MEMBER)
+    assert deviation.employer_paid
+
+    deductions.deviation_resolve(deviation=deviation, by=None, resolution="assigned", member=target)
+
+    assert Payment.objects.get(member=target, reference__endswith="-2").source == (
+        PaymentSource.EMPLOYER
+    )
