@@ -245,9 +245,10 @@ def test_dues_the_employer_paid_without_a_deduction_count_as_paid_directly(rates
 
 def test_an_unmatched_line_the_employer_paid_stays_a_direct_payment_when_assigned(rates, employer):
     target = payroll_member(employer)
+    stranger = make_national_id(dt.date(1980, 1, 1), 420)
     rows = [
         "Periode;Orgnr;Fødselsnummer;Navn;Grunnlag;Beløp;Uten trekk",
-        f"2025-02;{employer.org_number};{make_national_id(dt.date(1980, 1, 1), 420)};Ukjent;;634,00;ja",
+        f"2025-02;{employer.org_number};{stranger};Ukjent;;634,00;ja",
         f"2025-02;{employer.org_number};{target.national_id};Kjent;;634,00;nei",
         "Sum;;;;;1268,00;",
     ]
