@@ -146,6 +146,11 @@ def _user(email: str, level: str, club: Club | None = None):
         Authenticator.objects.create(
             user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
         )
+    if club is not None and not Member.objects.filter(user=user).exists():
+        # A club's officer (tillitsvalgt) is one of its members: the club's last member
+        # by number (the pages measured open the first).
+        last = Member.objects.filter(club=club, user__isnull=True).order_by("-member_number")
+        Member.objects.filter(pk__in=last.values("pk")[:1]).update(user=user)
     return user
 
 

@@ -1,13 +1,23 @@
 from .permissions import scope_for
 
+# The login whose member record was found, remembered in its session: a login keeps its
+# membership (erasure ends the login with it), so only "no record yet" is asked again.
+HAS_MEMBER_KEY = "nav_member_of"
 
-def _has_member(user) -> bool:
+
+def _has_member(request, user) -> bool:
     from members.models import Member
 
     cached = getattr(user, "_state", None) and user._state.fields_cache.get("member")
     if cached is not None:
         return True
-    return Member.objects.filter(user=user).exists()
+    session = getattr(request, "session", None)
+    if session is not None and session.get(HAS_MEMBER_KEY) == user.pk:
+        return True
+    found = Member.objects.filter(user=user).exists()
+    if found and session is not None:
+        session[HAS_MEMBER_KEY] = user.pk
+    return found
 
 
 def navigation(request):
@@ -23,7 +33,7 @@ def navigation(request):
         "bankid_enabled": settings.BANKID_ENABLED,
         "nav": {
             # exists(), not user.member: the nav must not load (and decrypt) the record.
-            "min_side": _has_member(user),
+            "min_side": _has_member(request, user),
             "klubbkontoret": scope.is_officer,
             "register": scope.central,
             "statistikk": scope.central or bool(scope.branch_ids),

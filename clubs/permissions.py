@@ -22,6 +22,9 @@ class Scope:
     central: bool = False
     branch_ids: frozenset[int] = field(default_factory=frozenset)
     club_ids: frozenset[int] = field(default_factory=frozenset)
+    # How the access log describes the holder ("club: Name; branch: 12 Name"): stored as
+    # keys, translated when shown (privacy.access_log.role_display).
+    role: str = ""
 
     @property
     def is_officer(self) -> bool:
@@ -42,19 +45,31 @@ def scope_for(user) -> Scope:
     central = False
     branches: set[int] = set()
     clubs: set[int] = set()
-    for level, branch_id, club_id in (
-        AccessGrant.objects.active().filter(user=user).values_list("level", "branch_id", "club_id")
-    ):
+    roles: list[str] = []
+    rows = (
+        AccessGrant.objects.active()
+        .filter(user=user)
+        .values_list(
+            "level", "branch_id", "club_id", "club__name", "branch__number", "branch__name"
+        )
+    )
+    for level, branch_id, club_id, club_name, branch_number, branch_name in rows:
         if level == AccessLevel.CENTRAL:
             central = True
         elif level == AccessLevel.BRANCH:
             branches.add(branch_id)
         elif level == AccessLevel.CLUB:
             clubs.add(club_id)
+        if len(roles) < 3:
+            where = (
+                club_name if club_id else (f"{branch_number} {branch_name}" if branch_id else "")
+            )
+            roles.append(f"{level}: {where}" if where else level)
     scope = Scope(
         central=central or user.is_superuser,
         branch_ids=frozenset(branches),
         club_ids=frozenset(clubs),
+        role="; ".join(roles)[:100] if roles else ("admin" if user.is_superuser else ""),
     )
     user._access_scope = scope
     return scope

@@ -29,21 +29,11 @@ class AuthMethodMiddleware:
 
 
 def describe_role(user) -> str:
-    """Return a short description of the user's role for the log (e.g. 'Klubb: X')."""
-    from clubs.models import AccessGrant
+    """Return a short description of the user's role for the log (e.g. 'club: X'): the
+    grants read once per request with the user's scope (clubs.permissions.scope_for)."""
+    from clubs.permissions import scope_for
 
-    grants = list(
-        AccessGrant.objects.active().filter(user=user).select_related("club", "branch")[:3]
-    )
-    # Stored as keys ("club: Name"), translated when shown (`role_display`), so the log
-    # does not depend on the language of whoever caused the row.
-    if not grants:
-        return "admin" if user.is_superuser else ""
-    parts = []
-    for grant in grants:
-        scope = grant.club or grant.branch
-        parts.append(f"{grant.level}{': ' + str(scope) if scope else ''}")
-    return "; ".join(parts)[:100]
+    return scope_for(user).role if user is not None else ""
 
 
 def role_display(role: str) -> str:
