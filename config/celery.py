@@ -16,6 +16,10 @@ app.conf.beat_schedule = {
         "task": "privacy.purge_expired_members",
         "schedule": crontab(hour=2, minute=15),
     },
+    "clear-expired-sessions": {
+        "task": "privacy.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=5),
+    },
     "deliver-disclosures-sweep": {
         "task": "privacy.deliver_disclosures",
         "schedule": 60.0,

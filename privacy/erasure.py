@@ -53,7 +53,7 @@ from django.utils import timezone
 
 from members.models import Member, MemberStatus, Payment
 
-from . import erasure_text
+from . import erasure_text, sessions
 from .models import (
     AccessLog,
     DataSubjectRequest,
@@ -506,6 +506,11 @@ def _erase_users(user_ids: list[int], member_of: dict[int, int], counts) -> None
     )
     keep = [pk for pk in user_ids if pk in actors]
     drop = [pk for pk in user_ids if pk not in actors]
+    # A session of hers holds the e-mail of a password login; allauth's record of it her
+    # IP address and browser. Ended before the login goes (the records would cascade,
+    # the sessions themselves would not).
+    for user_id, n in sessions.end_sessions_of(user_ids).items():
+        counts[member_of[user_id]]["sessions.session"] += n
     for model in (EmailAddress, Authenticator):
         owner = {
             pk: member_of[user_id]

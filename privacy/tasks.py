@@ -16,7 +16,7 @@ from django.db import InterfaceError, OperationalError
 
 from config.celery import enqueue
 
-from . import erasure, outbox
+from . import erasure, outbox, sessions
 
 logger = logging.getLogger(__name__)
 
@@ -86,3 +86,11 @@ def purge_expired_members(self) -> dict[str, int]:
     if not run.finished:
         enqueue("privacy.purge_expired_members")
     return {"erased": len(run.records)}
+
+
+@shared_task(name="privacy.clear_expired_sessions", ignore_result=True, **RETRY)
+def clear_expired_sessions() -> dict[str, int]:
+    """Delete expired login sessions and allauth's records of ended ones (daily)."""
+    counts = sessions.clear_expired_sessions()
+    logger.info("Expired sessions cleared", extra={"counts": counts})
+    return counts
