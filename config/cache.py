@@ -6,6 +6,10 @@ rate limiter calls it on every login: a Redis outage would turn the login page i
 count per process, which is still a limit), logs one warning when the outage starts
 and one line when Redis is back, and tries Redis again only every few seconds so a
 page does not wait for a connect timeout on every cache call.
+
+`clear()` deletes this cache's own keys only. Django's `RedisCache.clear()` is FLUSHDB:
+with the Celery broker in the same Redis database (`REDIS_URL` serves both) it would
+drop every queued task, and in a shared Redis everybody else's keys.
 """
 
 from __future__ import annotations
@@ -48,10 +52,13 @@ class FailSafeRedisCache(RedisCache):
         return self._outage
 
     def _call(self, name: str, *args, **kwargs):
+        return self._guarded(getattr(super(), name), getattr(self._fallback, name), *args, **kwargs)
+
+    def _guarded(self, on_redis, on_fallback, *args, **kwargs):
         if self._outage and time.monotonic() < self._down_until:
-            return getattr(self._fallback, name)(*args, **kwargs)
+            return on_fallback(*args, **kwargs)
         try:
-            result = getattr(super(), name)(*args, **kwargs)
+            result = on_redis(*args, **kwargs)
         except _redis_errors() as error:
             with self._lock:
                 first = not self._outage
@@ -62,7 +69,7 @@ class FailSafeRedisCache(RedisCache):
                     "Redis cache unreachable (%s); using per-process memory until it is back.",
                     error.__class__.__name__,
                 )
-            return getattr(self._fallback, name)(*args, **kwargs)
+            return on_fallback(*args, **kwargs)
         if self._outage:
             with self._lock:
                 was_down, self._outage = self._outage, False
@@ -100,5 +107,26 @@ class FailSafeRedisCache(RedisCache):
     def delete_many(self, *args, **kwargs):
         return self._call("delete_many", *args, **kwargs)
 
-    def clear(self, *args, **kwargs):
-        return self._call("clear", *args, **kwargs)
+    def clear(self) -> None:
+        self._fallback.clear()
+        self._guarded(self._clear_own_keys, lambda: None)
+
+    def _clear_own_keys(self) -> None:
+        """Delete the keys under this cache's prefix (every version), in batches."""
+        client = self._cache.get_client(write=True)
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=f"{_glob_escape(self.key_prefix)}:*", count=1000):
+            batch.append(key)
+            if len(batch) >= CLEAR_BATCH:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)
+
+
+CLEAR_BATCH = 500
+
+
+def _glob_escape(text: str) -> str:
+    """`text` matched literally in a Redis SCAN pattern."""
+    return "".join("\\" + char if char in "*?[]\\" else char for char in text)
