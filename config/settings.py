@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "simple_history",
     "django_htmx",
+    "django_countries",  # country names in nb and en (codes are stored)
     "csp",
     "clubs",
     "members",

@@ -1,10 +1,12 @@
 """How people's details read on every page: phone numbers formatted by `phonenumbers`
-(«+4747108136» → «47 10 81 36» for Norwegian numbers), dates in one format."""
+(«+4747108136» → «47 10 81 36» for Norwegian numbers), countries by name in the
+reader's language («SE» → «Sverige» / «Sweden»), dates in one format."""
 
 import functools
 
 import phonenumbers
 from django import template
+from django_countries import countries
 
 register = template.Library()
 
@@ -28,3 +30,12 @@ def _formatted(value: str) -> str:
     if number.country_code == 47:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def country_name(code) -> str:
+    """The name of an ISO 3166 country code in the active language; an unknown code as
+    it is."""
+    if not code:
+        return ""
+    return str(countries.name(code)) or str(code)
