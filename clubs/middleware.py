@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from .mfa_enrolment import enrolment_paths, link_required
 from .permissions import (
     bankid_authenticated,
     has_mfa,
@@ -64,6 +65,9 @@ class OfficerSecurityMiddleware:
             # minute's precision is plenty for a 30-minute idle limit.
             if last_seen is None or now - last_seen > TOUCH_EVERY:
                 request.session[SESSION_KEY] = now
+            if request.path in enrolment_paths() and link_required(request):
+                # A first authenticator only after the e-mailed link (clubs/mfa_enrolment.py).
+                return redirect("mfa_enrolment")
             if not request.path.startswith(OPEN_PREFIXES):
                 refusal = self._second_factor_missing(request, now)
                 if refusal is not None:

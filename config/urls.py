@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from clubs import mfa_enrolment
 from members.messaging import urls as messaging_urls
 
 from . import views
@@ -18,6 +19,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/tofaktor/bekreft/", mfa_enrolment.enrolment, name="mfa_enrolment"),
+    path(
+        "accounts/tofaktor/bekreft/<str:token>/",
+        mfa_enrolment.enrolment_confirm,
+        name="mfa_enrolment_confirm",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("min-side/", include("members.minside.urls")),

@@ -228,6 +228,13 @@ CORE = [
     Case("account_login", url("account_login"), expect(200, 302, 302, 302, 302, 302, 302)),
     Case("account_email", url("account_email"), LOGGED_IN),
     Case("mfa_index", url("mfa_index"), LOGGED_IN),
+    # Everybody here has a second factor already (or needs none): on to the MFA page.
+    Case("mfa_enrolment", url("mfa_enrolment"), expect(302, 302, 302, 302, 302, 302, 302)),
+    Case(
+        "mfa_enrolment_confirm",
+        url("mfa_enrolment_confirm", "not-a-link"),
+        expect(302, 410, 410, 410, 410, 410, 410),
+    ),
     # With a second factor, re-authentication by password alone is not offered: the page
     # sends officers, staff and admins on to confirm with TOTP or a passkey.
     Case(
