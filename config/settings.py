@@ -402,6 +402,8 @@ MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)
 MESSAGING_SLICE_SECONDS = env.int("MESSAGING_SLICE_SECONDS", default=600)
 SMS_SENDER_NAME = env.str("SMS_SENDER_NAME", default="IndEnergi")
 # Absolute links in e-mails sent by workers (no request to build them from).
+# Country selects list these first (django-countries), then every country by name.
+COUNTRIES_FIRST = ["NO", "SE", "DK", "FI", "IS"]
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env.str("SITE_NAME", default="Medlemsportal")
 # Posten/Bring's postal-code register, for `manage.py load_postal_codes`.

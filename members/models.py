@@ -4,6 +4,7 @@ decides which members a user may see; everything else starts from it."""
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -20,6 +21,7 @@ from .validators import (
     mask_national_id,
     normalize_bank_account,
     normalize_national_id,
+    validate_any_postal_code,
     validate_bank_account,
     validate_country,
     validate_national_id,
@@ -159,8 +161,10 @@ class Member(models.Model):
     national_id_hash = models.CharField(max_length=64, unique=True, editable=False)
     birth_date = models.DateField(_("fødselsdato"), editable=False)
     street = models.CharField(_("adresse"), max_length=200, blank=True)
+    # Norwegian codes (four digits) are checked in clean(): a member abroad has the
+    # postal code of that country.
     postal_code = models.CharField(
-        _("postnummer"), max_length=10, blank=True, validators=[validate_postal_code]
+        _("postnummer"), max_length=10, blank=True, validators=[validate_any_postal_code]
     )
     city = models.CharField(_("poststed"), max_length=100, blank=True)
     country = models.CharField(_("land"), max_length=2, default="NO", validators=[validate_country])
@@ -285,6 +289,14 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.member_number})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.postal_code and (self.country or "NO") == "NO":
+            try:
+                validate_postal_code(self.postal_code)
+            except ValidationError as error:
+                raise ValidationError({"postal_code": error}) from None
 
     @property
     def full_name(self) -> str:

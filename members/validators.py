@@ -161,6 +161,16 @@ def validate_org_number(value: str) -> None:
         raise ValidationError(_("Organisasjonsnummeret er ikke gyldig."), code="invalid_checksum")
 
 
+def validate_any_postal_code(value: str) -> None:
+    """A postal code of any country: letters, digits, spaces and hyphens («45230»,
+    «SE-452 30», «EC1A 1BB»). Norwegian ones are checked by `validate_postal_code`."""
+    if value and not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z -]{0,9}", value):
+        raise ValidationError(
+            _("Postnummeret kan bare ha bokstaver, siffer, mellomrom og bindestrek."),
+            code="invalid_postal_code",
+        )
+
+
 def validate_postal_code(value: str, *, city: str | None = None) -> None:
     """A Norwegian postal code: four digits, never 0000. Given the postal place too, the
     code must be in Posten's register (`members/postal.py`) and belong to that place.

@@ -30,6 +30,10 @@ from .values import (
     unique,
 )
 
+# The demo club's member who lives abroad: a frontier commuter from Strömstad.
+ABROAD_INDEX = 7
+ABROAD = {"postal_code": "452 30", "city": "Strömstad", "country": "SE"}
+
 
 class MemberSeeding:
     """Members and their payments."""
@@ -123,6 +127,9 @@ class MemberSeeding:
                     "postal_code": postal_code,
                     "city": city,
                     "country": "NO",
+                    # One of the demo club's members commutes from Sweden (the card
+                    # and letters show the country by name).
+                    **(ABROAD if i == ABROAD_INDEX else {}),
                     "phone": phone,
                     "email": email,
                     "membership_type": kind,

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from clubs.models import Branch, Club, Employer
 from members.address import check_postal_address
@@ -62,7 +63,9 @@ class MemberEditForm(forms.Form):
     street = forms.CharField(label=_("Adresse"), max_length=200, required=False)
     postal_code = forms.CharField(label=_("Postnummer"), max_length=10, required=False)
     city = forms.CharField(label=_("Poststed"), max_length=100, required=False)
-    country = forms.CharField(label=_("Land (ISO-kode)"), max_length=2, initial="NO")
+    # Chosen by name in the reader's language, the Nordic countries first (settings
+    # COUNTRIES_FIRST); the register stores the ISO 3166 code.
+    country = forms.ChoiceField(label=_("Land"), choices=lambda: list(countries), initial="NO")
     phone = forms.CharField(label=_("Telefon"), max_length=20, required=False)
     email = forms.EmailField(label=_("E-post"), required=False)
     membership_type = forms.ChoiceField(label=_("Medlemskapstype"), choices=MembershipType.choices)
