@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from members.address import check_postal_address
 from members.models import MagazineChoice, Member
-from members.validators import normalize_phone, validate_postal_code
+from members.templatetags.people import country_name
+from members.validators import normalize_phone, validate_any_postal_code, validate_postal_code
 
 from .services import version_of
 
@@ -65,11 +67,22 @@ class ProfileForm(VersionedForm):
         if not self.is_bound:
             for name in ("street", "postal_code", "city", "phone", "email"):
                 self.initial[name] = getattr(member, name)
+        if member.country != "NO":
+            # A member abroad writes the postal code of that country («452 30»).
+            field = self.fields["postal_code"]
+            field.max_length = 10
+            field.validators = [MaxLengthValidator(10)]
+            field.widget.attrs.update({"maxlength": "10", "inputmode": "text"})
+            field.help_text = _("Slik det skrives i %(country)s.") % {
+                "country": country_name(member.country)
+            }
 
     def clean_postal_code(self) -> str:
         value = (self.cleaned_data.get("postal_code") or "").strip()
         if value and self.member.country == "NO":
             validate_postal_code(value)
+        elif value:
+            validate_any_postal_code(value)
         return value
 
     def clean_phone(self) -> str:

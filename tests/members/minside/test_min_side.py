@@ -320,3 +320,26 @@ def test_a_member_user_cannot_reach_another_members_pages_by_anything_in_the_url
     other = MemberFactory(user=UserFactory())
     html = client_for(member).get(PROFILE + f"?member={other.pk}").content.decode()
     assert other.full_name not in html
+
+
+def test_a_member_abroad_saves_the_profile_with_that_countrys_postal_code(client_for, member):
+    m = member.member
+    m.country, m.postal_code, m.city = "SE", "452 30", "Strömstad"
+    m.save()
+    client = client_for(member)
+    html = client.get(PROFILE).content.decode()
+    assert 'value="452 30"' in html and "Slik det skrives i Sverige." in html
+
+    response = client.post(PROFILE, profile_data(m, street="Storgatan 4", postal_code="452 31"))
+
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert (m.street, m.postal_code, m.city, m.country) == (
+        "Storgatan 4",
+        "452 31",
+        "Strömstad",
+        "SE",
+    )
+    refused = client.post(PROFILE, profile_data(m, postal_code="<452>"))
+    assert refused.status_code == 400
+    assert "bokstaver, siffer, mellomrom og bindestrek" in refused.content.decode()
