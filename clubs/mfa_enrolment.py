@@ -30,6 +30,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.site import site_url
+
 from .permissions import bankid_authenticated, has_mfa, needs_mfa
 
 logger = logging.getLogger(__name__)
@@ -101,17 +103,12 @@ def _masked(email: str) -> str:
 def _send_link(request) -> None:
     user = request.user
     context = {
-        "url": settings.SITE_URL.rstrip("/")
-        + reverse("mfa_enrolment_confirm", args=[make_token(user)]),
+        "url": site_url(reverse("mfa_enrolment_confirm", args=[make_token(user)])),
         "minutes": LINK_MAX_AGE // 60,
     }
     subject = " ".join(render_to_string("clubs/email/mfa_enrolment_subject.txt").split())
     body = render_to_string("clubs/email/mfa_enrolment.txt", context)
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    except Exception:
-        logger.exception("Could not send the MFA enrolment link of user %s", user.pk)
-        raise
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,6 +131,9 @@ def enrolment(request):
             try:
                 _send_link(request)
             except Exception:
+                logger.exception(
+                    "Could not send the MFA enrolment link of user %s", request.user.pk
+                )
                 messages.error(request, _("Vi fikk ikke sendt e-posten. Prøv igjen om litt."))
             else:
                 request.session[SENT_KEY] = time.time()

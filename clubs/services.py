@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from config.site import site_url
+
 from .models import AccessGrant, AccessLevel, Branch, Club
 
 logger = logging.getLogger(__name__)
@@ -32,16 +34,12 @@ def activation_token_hash(token: str) -> str:
     return hashlib.sha256((token or "").encode()).hexdigest()
 
 
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _send_activation_link(grant: AccessGrant, token: str) -> None:
     """Mail the activation link to the holder's login address, after commit."""
     context = {
         "grant": grant,
         "scope": grant.club or grant.branch or "",
-        "url": _site_url(reverse("klubb:grant_activate", args=[token])),
+        "url": site_url(reverse("klubb:grant_activate", args=[token])),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string("clubs/email/grant_activation_subject.txt").split())

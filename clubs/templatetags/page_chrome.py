@@ -51,24 +51,42 @@ def section_of(path: str) -> str:
     return ""
 
 
-def _key_and_context(part: str, context, request) -> tuple[tuple, dict]:
+def _key(part: str, context, path: str) -> tuple:
+    """Everything the fragment reads but the token and the path: (part, language, script
+    prefix, then for the header: logged in, navigation flags, section; for the banner:
+    shown)."""
     common = (part, get_language(), get_script_prefix())
     if part == "header":
         user = context.get("user")
-        authenticated = bool(user is not None and user.is_authenticated)
         nav = context.get("nav") or {}
-        flags = tuple(bool(nav.get(key)) for key in NAV_KEYS)
-        section = section_of(request.path)
-        return common + (authenticated, flags, section), {
+        return common + (
+            bool(user is not None and user.is_authenticated),
+            tuple(bool(nav.get(key)) for key in NAV_KEYS),
+            section_of(path),
+        )
+    if part == "consent_banner":
+        return common + (
+            not context.get("cookie_consent") and not context.get("hide_consent_banner"),
+        )
+    return common
+
+
+def _render(key: tuple, *, csrf_token: str, next_path: str) -> str:
+    """Render the fragment a key describes (its template context is the key's values)."""
+    part, language = key[0], key[1]
+    values = {"csrf_token": csrf_token, "next_path": next_path}
+    if part == "header":
+        authenticated, flags, section = key[3:]
+        values |= {
             "user": {"is_authenticated": authenticated},
             "nav": dict(zip(NAV_KEYS, flags, strict=True)),
             "section": section,
-            "LANGUAGE_CODE": common[1],
+            "LANGUAGE_CODE": language,
         }
-    if part == "consent_banner":
-        show = not context.get("cookie_consent") and not context.get("hide_consent_banner")
-        return common + (show,), {"show_banner": show}
-    return common, {}
+    elif part == "consent_banner":
+        values["show_banner"] = key[3]
+    html = render_to_string(TEMPLATES[part], values)
+    return html.strip() if part in ("header", "footer") else html
 
 
 @register.simple_tag(takes_context=True)
@@ -76,12 +94,11 @@ def chrome(context, part: str) -> SafeString:
     """`{% chrome "header" %}`, `{% chrome "footer" %}` or `{% chrome "consent_banner" %}`."""
     request = context.get("request")
     if request is None:  # rendered outside a request: no token, no path, nothing kept
-        key, values = _key_and_context(part, context, _NoRequest())
-        return _render(part, values | {"csrf_token": "", "next_path": ""})
-    key, values = _key_and_context(part, context, request)
+        return _render(_key(part, context, ""), csrf_token="", next_path="")
+    key = _key(part, context, request.path)
     html = None if settings.DEBUG else _rendered.get(key)
     if html is None:
-        html = _render(part, values | {"csrf_token": CSRF_MARK, "next_path": NEXT_MARK})
+        html = _render(key, csrf_token=CSRF_MARK, next_path=NEXT_MARK)
         if not settings.DEBUG:
             if len(_rendered) >= MAX_ENTRIES:
                 _rendered.clear()
@@ -93,12 +110,3 @@ def chrome(context, part: str) -> SafeString:
     if NEXT_MARK in html:
         html = html.replace(NEXT_MARK, escape(request.get_full_path()))
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, then a token and an escaped path
-
-
-def _render(part: str, values: dict) -> str:
-    html = render_to_string(TEMPLATES[part], values)
-    return html.strip() if part in ("header", "footer") else html
-
-
-class _NoRequest:
-    path = ""

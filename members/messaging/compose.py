@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from config.site import site_url
+
 from .models import Message
 from .segments import rule_for
 from .text import fill, values_for
@@ -38,10 +40,6 @@ def read_unsubscribe_token(token: str) -> tuple[int, str]:
         raise signing.BadSignature("Malformed token.")
     rule_for(data.get("c", ""))  # raises ValueError for an unknown category
     return data["m"], data["c"]
-
-
-def site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def unsubscribe_urls(*, member_id: int, category: str) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from config.site import site_url
 from members import services
 from members.models import (
     Member,
@@ -79,7 +80,7 @@ def absolute_url(path: str, request=None) -> str:
         request = context.request
     if request is not None:
         return request.build_absolute_uri(path)
-    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/") + path
+    return site_url(path)
 
 
 def mail_member(*, to: str, template: str, context: dict[str, Any]) -> None:
