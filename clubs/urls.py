@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import grant_views, views
 
 app_name = "klubb"
 urlpatterns = [
@@ -11,5 +11,5 @@ urlpatterns = [
     path("verv/", views.positions, name="positions"),
     path("eksport.csv", views.export_csv, name="export_csv"),
     path("eksport.pdf", views.export_pdf, name="export_pdf"),
-    path("tilgang/<str:token>/", views.grant_activate_view, name="grant_activate"),
+    path("tilgang/<str:token>/", grant_views.grant_activate_view, name="grant_activate"),
 ]

@@ -545,37 +545,6 @@ class Order(models.Model):
         ]
 
 
-class MemberInvitation(models.Model):
-    """A single-use, expiring link staff send so a member can create a login."""
-
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
-    token_hash = models.CharField(max_length=64, unique=True)
-    # Empty for invitations the system sends (an application accepted automatically).
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("invitasjon")
-        verbose_name_plural = _("invitasjoner")
-
-
-class PendingEmailChange(models.Model):
-    """A new e-mail address that takes effect only once the member has verified it."""
-
-    member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="pending_email_changes"
-    )
-    new_email = models.EmailField()
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-
-
 # Areas keep their tables beside their code; imported here so Django registers them
 # with this app. The dues area holds the rates and tax-deduction caps (imported by name
 # from here too), the payment accounts, imports and worklists.
@@ -606,4 +575,8 @@ __all__ = [
     "MemberStatus",
     "ResignationReason",
 ]
-from .minside.models import ActivationClaim  # noqa: E402, F401
+from .minside.models import (  # noqa: E402, F401, I001
+    ActivationClaim,
+    MemberInvitation,
+    PendingEmailChange,
+)

@@ -1,5 +1,6 @@
-"""Min side's own table: a login waiting to be linked to its member. Registered with the
-`members` app (imported by `members.models`)."""
+"""Min side's own tables: staff invitations to create a login, a login waiting to be
+linked to its member, a new e-mail address waiting to be confirmed. Registered with the
+`members` app (imported by, and importable from, `members.models`)."""
 
 from django.conf import settings
 from django.db import models
@@ -26,3 +27,36 @@ class ActivationClaim(models.Model):
     class Meta:
         verbose_name = _("aktivering som venter på e-postbekreftelse")
         verbose_name_plural = _("aktiveringer som venter på e-postbekreftelse")
+
+
+class MemberInvitation(models.Model):
+    """A single-use, expiring link staff send so a member can create a login."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    # Empty for invitations the system sends (an application accepted automatically).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitasjon")
+        verbose_name_plural = _("invitasjoner")
+
+
+class PendingEmailChange(models.Model):
+    """A new e-mail address that takes effect only once the member has verified it."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="pending_email_changes"
+    )
+    new_email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clubs import views as club_views
+from clubs import grant_views
 
 from . import lookups, views
 
@@ -17,7 +17,7 @@ urlpatterns = [
     path("arbeidsgiver/", lookups.employer_search, name="employer_search"),
     path("tilgangslogg/", views.access_log, name="access_log"),
     path("tilgangslogg/bruker/<int:user_id>/", views.access_log_user, name="access_log_user"),
-    path("tilganger/", club_views.grants, name="grants"),
-    path("tilganger/<int:grant_id>/avslutt/", club_views.grant_end_view, name="grant_end"),
-    path("tilganger/<int:grant_id>/send-lenke/", club_views.grant_resend, name="grant_resend"),
+    path("tilganger/", grant_views.grants, name="grants"),
+    path("tilganger/<int:grant_id>/avslutt/", grant_views.grant_end_view, name="grant_end"),
+    path("tilganger/<int:grant_id>/send-lenke/", grant_views.grant_resend, name="grant_resend"),
 ]
