@@ -81,3 +81,10 @@ def test_a_member_abroad_keeps_that_countrys_postal_code_and_norway_still_has_fo
     abroad.country = "SE"
     with pytest.raises(ValidationError):
         abroad.full_clean(exclude=["member_number"])
+
+
+def test_a_recipients_country_is_free_text_and_shows_as_written(client):
+    html = client.get(reverse("privacy:notice")).content.decode()
+
+    assert "(USA)" in html
+    assert "Amerikas forente stater" not in html
