@@ -43,7 +43,7 @@ class Context:
         )
 
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="config.auth_backends.ModelBackend")
         at = time.time() - 60
         session = client.session
         session[AUTHENTICATION_METHODS_SESSION_KEY] = [

@@ -235,7 +235,7 @@ def record_bankid_login(request, user, identity: Identity) -> None:
     """Log `user` in and record that this session used BankID at `identity.acr`."""
     from allauth.account.internal.flows.login import record_authentication
 
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="config.auth_backends.ModelBackend")
     record_authentication(request, user, "socialaccount", provider=PROVIDER_ID, acr=identity.acr)
 
 

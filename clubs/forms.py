@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -39,10 +40,42 @@ NO_CLUB = "none"
 def visible_clubs(user):
     """Clubs whose members the user sees: their own clubs and every club of their
     branches. Central staff see all."""
-    scope = scope_for(user)
+    return visible_clubs_in(scope_for(user))
+
+
+def visible_clubs_in(scope):
+    """`visible_clubs` for a scope already read (clubs.permissions.Scope)."""
     if scope.central:
         return Club.objects.all()
     return Club.objects.filter(Q(id__in=scope.club_ids) | Q(branch_id__in=scope.branch_ids))
+
+
+def filter_roster(
+    queryset,
+    *,
+    status: str | None,
+    membership_type: str | None,
+    club_id: int | None,
+    no_club: bool,
+    has_position: str,
+    sort: str,
+    on: dt.date,
+):
+    """The roster's filters (all but the search) and its order, applied to a queryset
+    that is already `visible_to`; with the values as arguments, so that the roster's
+    prepared queries (clubs/views.py) build the very same SQL."""
+    if status:
+        queryset = queryset.filter(status=status)
+    if membership_type:
+        queryset = queryset.filter(membership_type=membership_type)
+    if no_club:
+        queryset = queryset.filter(club__isnull=True)
+    elif club_id is not None:
+        queryset = queryset.filter(club_id=club_id)
+    if has_position:
+        current = Position.objects.current(on).filter(member=OuterRef("pk"))
+        queryset = queryset.filter(Exists(current) if has_position == "yes" else ~Exists(current))
+    return queryset.order_by(*SORTS[sort])
 
 
 class RosterFilterForm(forms.Form):
@@ -92,11 +125,11 @@ class RosterFilterForm(forms.Form):
         choices=[(str(n), str(n)) for n in PAGE_SIZES],
     )
 
-    def __init__(self, *args, clubs=(), **kwargs):
+    def __init__(self, *args, clubs: Iterable[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["club"].choices = (
             [("", _("Alle"))]
-            + [(str(club.pk), club.name) for club in clubs]
+            + [(str(club_id), name) for club_id, name in clubs]
             + [(NO_CLUB, _("Uten klubb"))]
         )
 
@@ -124,23 +157,22 @@ class RosterFilterForm(forms.Form):
         if "q" in self.errors:
             # A query that is too long (or otherwise wrong) finds nobody, not everyone.
             return queryset.none()
-        queryset = queryset.search(self.value("q"))
-        if status := self.value("status"):
-            queryset = queryset.filter(status=status)
-        if membership_type := self.value("membership_type"):
-            queryset = queryset.filter(membership_type=membership_type)
+        return filter_roster(
+            queryset.search(self.value("q")), on=timezone.localdate(), **self.filters()
+        )
+
+    def filters(self) -> dict:
+        """The chosen filters but the search, and the order, as `filter_roster` takes
+        them (an empty choice as None)."""
         club = self.value("club")
-        if club == NO_CLUB:
-            queryset = queryset.filter(club__isnull=True)
-        elif club:
-            queryset = queryset.filter(club_id=int(club))
-        has_position = self.value("has_position")
-        if has_position:
-            current = Position.objects.current().filter(member=OuterRef("pk"))
-            queryset = queryset.filter(
-                Exists(current) if has_position == "yes" else ~Exists(current)
-            )
-        return queryset.order_by(*SORTS[self.sort_key])
+        return {
+            "status": self.value("status") or None,
+            "membership_type": self.value("membership_type") or None,
+            "club_id": int(club) if club and club != NO_CLUB else None,
+            "no_club": club == NO_CLUB,
+            "has_position": self.value("has_position"),
+            "sort": self.sort_key,
+        }
 
     @property
     def sort_key(self) -> str:

@@ -11,6 +11,9 @@ from allauth.core.exceptions import ReauthenticationRequired
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
+
+from config.prepared import PreparedQuery
 
 from .models import AccessGrant, AccessLevel
 
@@ -34,6 +37,28 @@ class Scope:
     def any(self) -> bool:
         return self.central or self.is_officer
 
+    def as_args(self) -> tuple[bool, tuple[int, ...], tuple[int, ...]]:
+        """The scope as arguments of a prepared query (config/prepared.py); `of_args`
+        turns them back into a scope inside the query's build function."""
+        return self.central, tuple(sorted(self.branch_ids)), tuple(sorted(self.club_ids))
+
+    @classmethod
+    def of_args(cls, central: bool, branch_ids: tuple, club_ids: tuple) -> "Scope":
+        return cls(central=central, branch_ids=frozenset(branch_ids), club_ids=frozenset(club_ids))
+
+
+# Read on every request of a logged-in user: built and compiled by the ORM once
+# (config/prepared.py), with today passed in so that a grant ends at midnight.
+_active_grants = PreparedQuery(
+    lambda user_id, on: (
+        AccessGrant.objects.active(on)
+        .filter(user_id=user_id)
+        .values_list(
+            "level", "branch_id", "club_id", "club__name", "branch__number", "branch__name"
+        )
+    )
+)
+
 
 def scope_for(user) -> Scope:
     """Return the user's scope, cached on the user object for the request."""
@@ -46,13 +71,7 @@ def scope_for(user) -> Scope:
     branches: set[int] = set()
     clubs: set[int] = set()
     roles: list[str] = []
-    rows = (
-        AccessGrant.objects.active()
-        .filter(user=user)
-        .values_list(
-            "level", "branch_id", "club_id", "club__name", "branch__number", "branch__name"
-        )
-    )
+    rows = _active_grants(user.pk, timezone.localdate())
     for level, branch_id, club_id, club_name, branch_number, branch_name in rows:
         if level == AccessLevel.CENTRAL:
             central = True

@@ -17,8 +17,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, F
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from config.prepared import PreparedQuery
 from members.documents import render_pdf
 from members.exports import safe_cell
 from members.joining.models import ChangeKind, ChangeStatus, MembershipChange
@@ -40,12 +41,13 @@ from members.models import (
     MemberStatus,
     ResignationReason,
 )
+from members.templatetags.people import day_month_year
 from members.templatetags.people import phone as format_phone
 from privacy.access_log import AccessAction, log_access, log_export
 
-from .forms import RosterFilterForm, visible_clubs
+from .forms import RosterFilterForm, filter_roster, visible_clubs, visible_clubs_in
 from .models import Position
-from .permissions import officer_required
+from .permissions import Scope, officer_required, scope_for
 
 STATUS_LABELS = dict(MemberStatus.choices)
 TYPE_LABELS = dict(MembershipType.choices)
@@ -95,16 +97,20 @@ def _label_rows(rows, club_names: dict[int, str], positions: dict[int, list[str]
     return rows
 
 
-def _dmy(day) -> str:
-    """A date as the roster shows it (the template's `|date:"d.m.Y"`)."""
-    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}" if day else ""
+# The titles of a roster page's members (one plan per page length).
+_titles_of = PreparedQuery(
+    lambda member_ids, on: (
+        Position.objects.current(on)
+        .filter(member_id__in=member_ids)
+        .values_list("member_id", "title")
+    )
+)
 
 
 def _current_titles(member_ids) -> dict[int, list[str]]:
     """The current position titles of some members, in one query."""
-    current = Position.objects.current().filter(member_id__in=member_ids)
     titles: dict[int, list[str]] = {}
-    for member_id, title in current.values_list("member_id", "title"):
+    for member_id, title in _titles_of(tuple(member_ids), timezone.localdate()):
         titles.setdefault(member_id, []).append(str(POSITION_TITLES.get(title, title)))
     return titles
 
@@ -144,7 +150,7 @@ def _roster_rows_html(rows: list[dict], *, show_club: bool) -> SafeString:
             f'      <td class="num">{_esc(number(row["member_number"]))}</td>\n'
             f'      <th scope="row"><a href="{card_url}{row["id"]}/">'
             f"{_esc(row['last_name'])}, {_esc(row['first_name'])}</a></th>\n"
-            f"      <td>{_dmy(row['birth_date'])}</td>\n"
+            f"      <td>{day_month_year(row['birth_date'])}</td>\n"
             "      <td>"
             + (f'<a href="tel:{_esc(phone)}">{_esc(format_phone(phone))}</a>' if phone else "")
             + "</td>\n      <td>"
@@ -152,7 +158,7 @@ def _roster_rows_html(rows: list[dict], *, show_club: bool) -> SafeString:
             + f"</td>\n      {club}\n"
             f"      <td>{label(row, 'membership_type', 'type_label')}</td>\n"
             f'      <td><span class="badge {badge}">{status}</span></td>\n'
-            f"      <td>{_dmy(row['joined_union_on'])}</td>\n"
+            f"      <td>{day_month_year(row['joined_union_on'])}</td>\n"
             f"      <td>{titles}</td>\n"
             "    </tr>\n    "
         )
@@ -174,14 +180,21 @@ def _select_html(field, current: str) -> SafeString:
     )
 
 
+_clubs_in = PreparedQuery(
+    lambda central, branch_ids, club_ids: visible_clubs_in(
+        Scope.of_args(central, branch_ids, club_ids)
+    ).values_list("id", "name")
+)
+
+
 def _roster_form(request):
-    clubs = list(visible_clubs(request.user).only("id", "name"))
+    clubs = _clubs_in(*scope_for(request.user).as_args())
     data = request.GET.copy()
     # Active members by default; an explicit empty status ("Alle") shows everyone.
     data.setdefault("status", MemberStatus.ACTIVE)
     form = RosterFilterForm(data, clubs=clubs)
     form.is_valid()
-    return form, {club.pk: club.name for club in clubs}
+    return form, dict(clubs)
 
 
 FILTER_KEYS = ("q", "status", "membership_type", "club", "has_position", "sort", "per_page")
@@ -195,6 +208,48 @@ def _querystring(form, **overrides) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "") or k == "status"})
 
 
+def _roster_query(on, central, branch_ids, club_ids, status, membership_type, club_id, **structure):
+    """The roster without a search: the officer projection of the members in the
+    scope, filtered and ordered as the form says (`filter_roster`)."""
+    return filter_roster(
+        Member.objects.visible_in(Scope.of_args(central, branch_ids, club_ids)),
+        status=status,
+        membership_type=membership_type,
+        club_id=club_id,
+        on=on,
+        **structure,
+    ).roster()
+
+
+# The roster's count and pages, prepared once per process for each sort order and
+# filter combination (config/prepared.py); a search is built each time.
+_roster_count = PreparedQuery(_roster_query, count=True)
+_roster_page = PreparedQuery(_roster_query)
+
+
+class _PreparedRoster:
+    """The roster without a search as the paginator's object list: `count()` and a
+    slice (one page) are each one prepared query."""
+
+    def __init__(self, form, scope):
+        chosen = form.filters()
+        # The values are bound to the statement; the rest changes its SQL.
+        self.args = (
+            timezone.localdate(),
+            *scope.as_args(),
+            chosen.pop("status"),
+            chosen.pop("membership_type"),
+            chosen.pop("club_id"),
+        )
+        self.structure = chosen
+
+    def count(self) -> int:
+        return _roster_count(*self.args, **self.structure)
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        return _roster_page(*self.args, **self.structure, window=(window.start, window.stop))
+
+
 @officer_required
 @require_GET
 def roster(request):
@@ -206,7 +261,10 @@ def roster(request):
         # that repeats the current URL) before anything is rendered.
         messages.warning(request, form.errors["q"][0])
         return redirect(reverse("klubb:roster") + "?" + _querystring(form))
-    queryset = form.filter(Member.objects.visible_to(request.user)).roster()
+    if form.value("q") or "q" in form.errors:
+        queryset = form.filter(Member.objects.visible_to(request.user)).roster()
+    else:
+        queryset = _PreparedRoster(form, scope_for(request.user))
     paginator = Paginator(queryset, form.page_size)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -260,30 +318,54 @@ def roster(request):
     return response
 
 
+def _card_query(member_id: int, today, central: bool, branch_ids: tuple, club_ids: tuple):
+    """The card's one row: the officer projection of a member in the scope, with the
+    club's and branch's names and whether there are positions or reservations to list
+    (most members have neither, which spares those two queries)."""
+    return (
+        Member.objects.visible_in(Scope.of_args(central, branch_ids, club_ids))
+        .filter(pk=member_id)
+        .annotate(
+            has_positions=Exists(Position.objects.current(today).filter(member_id=member_id)),
+            has_reservations=Exists(BenefitReservation.objects.filter(member_id=member_id)),
+        )
+        .values(*CARD_FIELDS, "has_positions", "has_reservations")
+    )
+
+
+# Compiled once per process and scope shape (config/prepared.py): building this query
+# with the ORM cost more than PostgreSQL's answer to it.
+_card_row = PreparedQuery(_card_query)
+
+
 @officer_required
 @require_GET
 def member_card(request, member_id: int):
     """One member's card: officer fields, current positions and benefit reservations.
     Someone outside the officer's scope is a 404. Every view is logged."""
-    current_positions = Position.objects.current().filter(member_id=member_id)
-    reservations = BenefitReservation.objects.filter(member_id=member_id)
-    # Most members hold no position and have reserved no benefit: two EXISTS in the
-    # card's own query spare those members the two list queries (9 → 7 queries).
-    members = (
-        Member.objects.visible_to(request.user)
-        .annotate(has_positions=Exists(current_positions), has_reservations=Exists(reservations))
-        .values(*CARD_FIELDS, "has_positions", "has_reservations")
-    )
-    row = get_object_or_404(members, pk=member_id)
+    today = timezone.localdate()
+    found = _card_row(member_id, today, *scope_for(request.user).as_args())
+    if not found:
+        raise Http404
+    row = found[0]
     _label_rows([row], {row["club_id"]: row["club__name"] or ""})
     for field, text in CARD_DATES:
-        row[text] = _dmy(row[field])
+        row[text] = day_month_year(row[field])
     positions = (
-        list(current_positions.select_related("club", "branch").order_by("title"))
+        list(
+            Position.objects.current(today)
+            .filter(member_id=member_id)
+            .select_related("club", "branch")
+            .order_by("title")
+        )
         if row["has_positions"]
         else []
     )
-    reservations = list(reservations.select_related("benefit")) if row["has_reservations"] else []
+    reservations = (
+        list(BenefitReservation.objects.filter(member_id=member_id).select_related("benefit"))
+        if row["has_reservations"]
+        else []
+    )
     log_access(
         user=request.user,
         action=AccessAction.VIEW_CARD,

@@ -180,8 +180,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, with the user read of every request prepared once.
+    "config.auth_backends.ModelBackend",
+    "config.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -316,6 +317,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# Database sessions, their read of every request prepared once (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 X_FRAME_OPTIONS = "DENY"
 # Officers and staff are logged out after this many idle seconds.
 OFFICER_IDLE_TIMEOUT = env.int("OFFICER_IDLE_TIMEOUT", default=30 * 60)

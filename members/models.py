@@ -107,7 +107,11 @@ class MemberQuerySet(models.QuerySet):
         or club's members for officers, nobody otherwise. Grants are the only source."""
         from clubs.permissions import scope_for
 
-        scope = scope_for(user)
+        return self.visible_in(scope_for(user))
+
+    def visible_in(self, scope):
+        """`visible_to` for a scope (clubs.permissions.Scope) already read: for the
+        queries prepared once per process with the scope's ids as arguments."""
         if scope.central:
             return self.all()
         if not scope.is_officer:

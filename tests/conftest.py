@@ -242,7 +242,7 @@ def client_for(client):
     """Return a function that logs `user` in on the test client and returns it."""
 
     def login(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="config.auth_backends.ModelBackend")
         mark_mfa_authenticated(client, user)
         return client
 

@@ -51,7 +51,7 @@ def test_no_page_shows_a_field_name_as_text(role, world, request):  # noqa: F811
     client = Client()
     if role != "anonymous":
         user = request.getfixturevalue(role)
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="config.auth_backends.ModelBackend")
         mark_mfa_authenticated(client, user)
     names = field_names()
     found = []

@@ -94,7 +94,7 @@ def test_wrong_admin_passwords_are_throttled():
 
 def test_a_session_with_an_authenticator_but_no_code_is_sent_to_confirm(admin_user):
     client = Client()
-    client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin_user, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, admin_user, second_factor=False)
     response = client.get("/admin/")
     assert response.status_code == 302
@@ -279,7 +279,7 @@ def test_a_new_grant_gives_no_access_until_its_link_is_used_with_the_second_fact
     path = link.group(1)
 
     client = Client()
-    client.force_login(holder, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(holder, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, holder)
     # A password alone: no authenticator yet, so set one up first; the grant waits.
     assert client.get(path)["Location"] == reverse("mfa_activate_totp")
@@ -310,7 +310,7 @@ def test_someone_elses_activation_link_does_nothing(
         )
     path = re.search(r"(/klubbkontoret/tilgang/[^/\s]+/)", mail.outbox[-1].body).group(1)
     client = Client()
-    client.force_login(club_officer, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(club_officer, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, club_officer)
     assert client.post(path).status_code == 410
     assert not AccessGrant.objects.active().filter(pk=grant.pk).exists()
@@ -349,7 +349,7 @@ def test_no_get_parameter_makes_a_page_fail(role, request, world):  # noqa: F811
     pages read: an error message or the page, never a 500."""
     client = Client()
     user = request.getfixturevalue(role)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, user)
     odd_values = ["\x00", "a" * 5000, "１２٣", "-99999999999999999999"]
     names = [

@@ -477,7 +477,7 @@ def test_every_url_answers_each_kind_of_user_as_expected(role, world, request):
     client = Client()
     if role != "anonymous":
         user = request.getfixturevalue(role)
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="config.auth_backends.ModelBackend")
         mark_mfa_authenticated(client, user)
     wrong = []
     for case in ALL_CASES:
@@ -501,7 +501,7 @@ def test_a_session_without_the_second_factor_reaches_no_page_but_the_account_pag
     page: having an authenticator is not enough, this session must have used it."""
     client = Client()
     user = request.getfixturevalue(role)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, user, second_factor=False)
     confirm = reverse("mfa_reauthenticate")
     wrong = []

@@ -110,3 +110,34 @@ def chrome(context, part: str) -> SafeString:
     if NEXT_MARK in html:
         html = html.replace(NEXT_MARK, escape(request.get_full_path()))
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, then a token and an escaped path
+
+
+# Section navigations (Klubbkontoret's, the register's, dues): the same links on every page
+# of the section, only the current one marked. ~0.5 ms of `{% url %}` and
+# `{% translate %}` a page, rendered once per template, language, script prefix and
+# current view instead.
+SUBNAV_TEMPLATES = ("clubs/_nav.html", "members/register/_nav.html", "members/dues/_nav.html")
+_subnavs: dict[tuple, str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def subnav(context, template_name: str) -> SafeString:
+    """`{% subnav "clubs/_nav.html" %}`: the section navigation, which may read only
+    `request.resolver_match.namespace` and `.url_name`."""
+    if template_name not in SUBNAV_TEMPLATES:
+        raise template.TemplateSyntaxError(f"{template_name} is not a section navigation")
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    current = {
+        "namespace": getattr(match, "namespace", ""),
+        "url_name": getattr(match, "url_name", ""),
+    }
+    key = (template_name, get_language(), get_script_prefix(), *current.values())
+    html = None if settings.DEBUG else _subnavs.get(key)
+    if html is None:
+        html = render_to_string(template_name, {"request": {"resolver_match": current}})
+        if not settings.DEBUG:
+            if len(_subnavs) >= MAX_ENTRIES:
+                _subnavs.clear()
+            _subnavs[key] = html
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine from the key alone

@@ -29,6 +29,7 @@ from members import services
 from members.models import Member, MemberStatus
 from members.readable import reason_text, value_text
 from members.register.counting import capped_search_count
+from members.templatetags.people import day_month_year
 from members.validators import looks_like_national_id, query_kind
 from privacy.access_log import AccessAction, log_access, role_display
 from privacy.access_log_text import detail_items, view_label
@@ -155,8 +156,13 @@ def search(request):
         rows = list(page.object_list)
         _log_search(request, kind=query_kind(query), hits=page.paginator.count)
         context.update(page=page, rows=rows, searched=True, extra_query=urlencode({"q": query}))
+        # Links and dates made here, not by `{% url %}` and `|date` in the row loop
+        # (~70 µs a row, most of the page's Python time).
+        member_url = reverse("register:member", args=[0]).removesuffix("0/")
         for row in rows:
             row["status_label"] = MemberStatus(row["status"]).label
+            row["url"] = f"{member_url}{row['id']}/"
+            row["birth_text"] = day_month_year(row["birth_date"])
     return render(request, "members/register/search.html", context)
 
 

@@ -32,6 +32,12 @@ def _formatted(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def day_month_year(day) -> str:
+    """A date as lists show it, what `|date:"d.m.Y"` gives (without its locale and
+    format lookups, ~20 µs a cell), or "" for none."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}" if day else ""
+
+
 @register.filter
 def country_name(code) -> str:
     """The name of an ISO 3166 country code in the active language; an unknown code as

@@ -234,7 +234,7 @@ def test_a_password_login_of_an_officer_still_needs_totp(club_officer):
     from django.test import Client
 
     client = Client()
-    client.force_login(club_officer, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(club_officer, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, club_officer, second_factor=False)
     assert client.get(reverse("klubb:roster"))["Location"].startswith(reverse("mfa_reauthenticate"))
 
@@ -244,7 +244,7 @@ def test_officers_can_be_required_to_use_bankid(settings, client, broker, club, 
 
     settings.OFFICERS_REQUIRE_BANKID = True
     totp_client = Client()
-    totp_client.force_login(club_officer, backend="django.contrib.auth.backends.ModelBackend")
+    totp_client.force_login(club_officer, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(totp_client, club_officer)
     response = totp_client.get(reverse("klubb:roster"))
     assert response["Location"].startswith(reverse("account_login"))

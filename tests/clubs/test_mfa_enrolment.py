@@ -26,7 +26,7 @@ def password_session(user) -> Client:
     """Logged in, and just confirmed with the password (allauth asks for that before it
     adds an authenticator); with no authenticator, the password is the only record."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, user)
     session = client.session
     for record in session["account_authentication_methods"]:
@@ -91,7 +91,7 @@ def test_an_old_altered_or_outdated_link_is_refused(new_admin, monkeypatch, chan
     elif change == "password":
         new_admin.set_password("Et-helt-nytt-passord-2026")
         new_admin.save()
-        client.force_login(new_admin, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(new_admin, backend="config.auth_backends.ModelBackend")
         mark_mfa_authenticated(client, new_admin)
     else:
         new_admin.email = "annen.adresse@example.org"

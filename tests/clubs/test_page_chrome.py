@@ -29,7 +29,7 @@ def _kept_chrome():
 
 def logged_in(user) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, user)
     return client
 
@@ -74,7 +74,7 @@ def test_the_language_switch_offers_the_other_language(client):
 
 def test_the_forms_in_the_chrome_carry_this_requests_csrf_token(member):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(member, backend="config.auth_backends.ModelBackend")
     page = client.get(reverse("home")).content.decode()
     tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
     assert len(tokens) == 1 and "@@" not in page
@@ -108,7 +108,7 @@ def test_the_cookie_banner_shows_until_a_choice_is_made(client):
 def test_min_side_appears_once_a_login_is_linked_and_is_then_not_asked_again():
     user = UserFactory(email="ny@example.org")
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="config.auth_backends.ModelBackend")
     assert reverse("minside:index") not in nav_links(client.get(reverse("home")).content.decode())
 
     MemberFactory(user=user, email="ny@example.org")  # linked by activation or BankID

@@ -113,7 +113,7 @@ def login_as(live_server):
 
     def login(page, user):
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="config.auth_backends.ModelBackend")
         mark_mfa_authenticated(client, user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(

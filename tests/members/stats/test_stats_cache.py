@@ -32,7 +32,7 @@ URL = "/statistikk/"
 
 def logged_in(user) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="config.auth_backends.ModelBackend")
     mark_mfa_authenticated(client, user)
     return client
 
