@@ -26,7 +26,7 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from config.prepared import PreparedQuery
@@ -165,9 +165,25 @@ def _roster_rows_html(rows: list[dict], *, show_club: bool) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every value went through _esc
 
 
+# Filters whose choices are the same for everyone (the club filter's are the user's
+# clubs): their selects are kept per language and current choice once made.
+STATIC_SELECTS = ("status", "membership_type", "has_position", "sort", "per_page")
+_static_selects: dict[tuple[str, str, str], SafeString] = {}
+
+
 def _select_html(field, current: str) -> SafeString:
     """A filter's label and select, as `clubs/_select.html` renders them (the roster
     has six: the include and its option loop were ~1 ms of the page)."""
+    if field.name not in STATIC_SELECTS:
+        return _build_select_html(field, current)
+    key = (field.name, get_language(), current)
+    html = _static_selects.get(key)
+    if html is None:
+        html = _static_selects[key] = _build_select_html(field, current)
+    return html
+
+
+def _build_select_html(field, current: str) -> SafeString:
     options = "".join(
         f'<option value="{_esc(value)}"{" selected" if value == current else ""}>'
         f"{_esc(label)}</option>"
