@@ -402,6 +402,8 @@ def test_a_grant_that_ended_yesterday_gives_no_scope(club):
     assert scope_on(last_day).club_ids == {club.pk}
 
 
+# The naive time is the point of the test; Django warns about it, rightly.
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime:RuntimeWarning")
 def test_a_naive_datetime_is_read_as_the_orm_reads_it(world):
     """The ORM reads a naive datetime in the current time zone (Europe/Oslo)."""
     user = UserFactory()
