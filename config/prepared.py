@@ -15,7 +15,10 @@ searched for the markers, and every later call puts its own values where the mar
 were. What changes the SQL itself is part of the shape: the length of a list
 (`IN (%s, %s)`), a bool, a None. So the build function must be a pure function of its
 arguments: a value it reads from anywhere else (today's date, a setting) would be
-frozen into the statement, which is why the callers pass `today` in.
+frozen into the statement, which is why the callers pass `today` in. Nor may it branch
+on a value (`if status:`): a marker is never empty or zero, so pass None for "no
+filter". Each plan is compiled twice with different markers and refused if the ORM
+computed anything from an argument (a LIKE pattern, the bounds of `__year`).
 
 PostgreSQL only (the project's production database). Elsewhere, and for an argument
 type this module cannot stand in for, the queryset is simply built and run each time,
