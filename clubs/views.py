@@ -334,6 +334,14 @@ def roster(request):
     return response
 
 
+def _current_positions_of(member_id: int, today):
+    return Position.objects.current(today).filter(member_id=member_id)
+
+
+def _reservations_of(member_id: int):
+    return BenefitReservation.objects.filter(member_id=member_id)
+
+
 def _card_query(member_id: int, today, central: bool, branch_ids: tuple, club_ids: tuple):
     """The card's one row: the officer projection of a member in the scope, with the
     club's and branch's names and whether there are positions or reservations to list
@@ -342,8 +350,8 @@ def _card_query(member_id: int, today, central: bool, branch_ids: tuple, club_id
         Member.objects.visible_in(Scope.of_args(central, branch_ids, club_ids))
         .filter(pk=member_id)
         .annotate(
-            has_positions=Exists(Position.objects.current(today).filter(member_id=member_id)),
-            has_reservations=Exists(BenefitReservation.objects.filter(member_id=member_id)),
+            has_positions=Exists(_current_positions_of(member_id, today)),
+            has_reservations=Exists(_reservations_of(member_id)),
         )
         .values(*CARD_FIELDS, "has_positions", "has_reservations")
     )
@@ -369,8 +377,7 @@ def member_card(request, member_id: int):
         row[text] = day_month_year(row[field])
     positions = (
         list(
-            Position.objects.current(today)
-            .filter(member_id=member_id)
+            _current_positions_of(member_id, today)
             .select_related("club", "branch")
             .order_by("title")
         )
@@ -378,7 +385,7 @@ def member_card(request, member_id: int):
         else []
     )
     reservations = (
-        list(BenefitReservation.objects.filter(member_id=member_id).select_related("benefit"))
+        list(_reservations_of(member_id).select_related("benefit"))
         if row["has_reservations"]
         else []
     )

@@ -27,8 +27,8 @@ class PreparedUserMixin:
 
 
 class ModelBackend(PreparedUserMixin, backends.ModelBackend):
-    pass
+    """Django's backend (logins in tests and by BankID), with the prepared user read."""
 
 
 class AuthenticationBackend(PreparedUserMixin, AllauthBackend):
-    pass
+    """allauth's backend (the login form), with the prepared user read."""

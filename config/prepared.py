@@ -121,7 +121,10 @@ class PreparedQuery:
         self._local = threading.local()
 
     def _unprepared(self, args, structure, window=None):
-        queryset = self.build(*args, **structure)
+        return self._evaluate(self.build(*args, **structure), window)
+
+    def _evaluate(self, queryset: QuerySet, window):
+        """What a call returns, from the queryset the ORM built for its values."""
         if self.count:
             return queryset.count()
         return list(queryset[window[0] : window[1]] if window else queryset)
@@ -143,7 +146,7 @@ class PreparedQuery:
         if plan is None:
             queryset = self.build(*args, **structure)
             if connections[queryset.db].vendor != "postgresql":
-                return self._unprepared(args, structure, window)
+                return self._evaluate(queryset, window)
             if len(plans) >= MAX_PLANS:
                 plans.pop(next(iter(plans)))  # the oldest: structure is a bounded set
             plan = plans[key] = self._compile(shape, structure)
